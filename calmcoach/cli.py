@@ -1,0 +1,71 @@
+"""The command line: argparse with one `register`/`run` pair per command module.
+
+This is the one place that turns a `CalmcoachError` into a message on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+
+from calmcoach import __version__
+from calmcoach.context import Context
+from calmcoach.errors import EXIT_FAILURE, EXIT_USAGE, CalmcoachError
+from calmcoach.paths import Paths
+
+# The order is the order of `calmcoach --help`.
+COMMANDS: tuple[str, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="calmcoach",
+        description=(
+            "Water, caffeine, stretch and breathing reminders for tense, twitchy neck and "
+            "shoulder muscles. A wellness helper, not a diagnosis."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"calmcoach {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f"calmcoach.commands.{name.replace('-', '_')}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
+    """Given the arguments (default: sys.argv[1:]), run one command and return its exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:  # argparse reports usage errors by exiting; return the code instead
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    ctx = ctx or Context(paths=Paths.from_environment())
+    ctx.debug = args.debug
+    try:
+        code: int = args.func(args, ctx)
+    except CalmcoachError as error:
+        if args.debug:
+            traceback.print_exc(file=ctx.stderr)
+        print(error.message, file=ctx.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `calmcoach agenda | head` is not an error
+        sys.stderr.close()
+        return EXIT_FAILURE
+    except Exception as error:  # a bug of ours: say so in one line, the traceback with --debug
+        if args.debug:
+            traceback.print_exc(file=ctx.stderr)
+        else:
+            print(
+                f"calmcoach: internal error: {type(error).__name__}: {error} "
+                "(run with --debug for the traceback, and please report it)",
+                file=ctx.stderr,
+            )
+        return EXIT_FAILURE
+    return code

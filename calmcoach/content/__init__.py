@@ -1,0 +1,1 @@
+"""What calmcoach says and guides: tips, breathing patterns and stretch routines, as data."""

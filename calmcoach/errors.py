@@ -1,0 +1,57 @@
+"""The one user-facing error type, and the schedule error that carries every problem found.
+
+Only `cli.main` turns these into a message on stderr and an exit code. Everything below the CLI
+raises them with words a person can act on; tracebacks are shown only with `--debug`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+class CalmcoachError(Exception):
+    """An error the user can fix; its message is shown as is, without a traceback."""
+
+    exit_code: int = EXIT_FAILURE
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in one schedule file, located as precisely as we can.
+
+    `key` is a path like `reminder[2].every`; `line` is 1-based, or None when TOML cannot tell us.
+    """
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ScheduleError(CalmcoachError):
+    """Every problem found in a set of schedule files, reported together."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line or 0, p.key, p.message))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class DeliveryError(CalmcoachError):
+    """An output could not deliver (no bus, no server, no speech engine, no player, a timeout)."""

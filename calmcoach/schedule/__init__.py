@@ -1,0 +1,1 @@
+"""Schedule files: TOML in, validated frozen dataclasses out (see `loader` and `model`)."""
