@@ -17,7 +17,9 @@ from calmcoach.errors import EXIT_FAILURE, EXIT_USAGE, CalmcoachError
 from calmcoach.paths import Paths
 
 # The order is the order of `calmcoach --help`.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = (
+    # One line per command module, in the order of `calmcoach --help`.
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

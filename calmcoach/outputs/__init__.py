@@ -6,8 +6,18 @@ fakes of *our* interfaces, while the real implementations are tested against the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Message:
+    """What one reminder says: a notification title and body, and a line for the voice."""
+
+    title: str
+    body: str
+    speech: str
 
 
 class Notifier(Protocol):
