@@ -1,0 +1,513 @@
+"""The history store: one SQLite file that the service and any number of CLI processes share.
+
+Why it is safe to share:
+- WAL mode, so readers never block the writer and a crash never leaves a half-written page;
+- every write is one `BEGIN IMMEDIATE` transaction, which takes the write lock up front (a deferred
+  transaction that upgrades from read to write can fail at once with SQLITE_BUSY in WAL mode,
+  without waiting), and `busy_timeout` makes a second writer wait for the first;
+- `synchronous = NORMAL`: in WAL mode a committed transaction survives the process being killed
+  (it is in the WAL file the OS holds); only a power cut can lose the last commits.
+
+A database that cannot be read is never reset or rewritten: opening it raises a CalmcoachError
+that says where it is and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from calmcoach.errors import CalmcoachError
+from calmcoach.history.schema import LATEST_VERSION, MIGRATIONS
+from calmcoach.intake.fmt import format_volume
+from calmcoach.intake.records import (
+    CaffeineEntry,
+    Delivery,
+    SessionRecord,
+    Side,
+    TwitchEntry,
+    WaterEntry,
+)
+
+BUSY_TIMEOUT_MS = 15_000  # a writer waits this long for another one before giving up
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+LOG_TABLES = ("water", "caffeine", "twitch")
+ALL_TABLES = ("water", "caffeine", "twitch", "delivery", "session")
+# Words in SQLite's messages for a file we cannot use, and for one that is damaged.
+_UNREADABLE = ("unable to open", "disk i/o", "readonly", "read-only", "disk is full", "permission")
+_CORRUPT = ("not a database", "malformed", "corrupt")
+
+
+def to_text(moment: datetime) -> str:
+    """Given an aware datetime, return its fixed-width UTC text, which sorts in time order."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"history times must be timezone-aware, got {moment!r}")
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def from_text(text: str) -> datetime:
+    """Given a stored UTC time, return it as an aware datetime in UTC."""
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def zone_name(moment: datetime) -> str:
+    """Given an aware datetime, return a name for its zone: the IANA key, else the UTC offset."""
+    key = getattr(moment.tzinfo, "key", None)
+    if isinstance(key, str):
+        return key
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def zone_from_name(name: str) -> tzinfo:
+    """Given a stored zone name (an IANA key or "+HH:MM"), return the zone; UTC if unknown."""
+    if name[:1] in "+-" and len(name) == 6:
+        sign = -1 if name[0] == "-" else 1
+        return timezone(sign * timedelta(hours=int(name[1:3]), minutes=int(name[4:6])))
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def _local(text: str, zone: str) -> datetime:
+    return from_text(text).astimezone(zone_from_name(zone))
+
+
+class History:
+    """The history database. Open with `History.open(path)`; use as a context manager or `close()`.
+
+    One instance may be used from several threads (the service's); a lock serializes them.
+    """
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+        self._lock = threading.RLock()
+
+    # -- opening -------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path) -> History:
+        """Given the database path, open it (creating the folder and file), check it and bring its
+        schema up to date; raise CalmcoachError when it is unreadable, corrupt or too new."""
+        _create(path)
+        try:
+            connection = sqlite3.connect(
+                str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            raise _unreadable(path, error) from error
+        history = cls(path, connection)
+        try:
+            history._prepare()
+        except BaseException:
+            connection.close()
+            raise
+        return history
+
+    def _prepare(self) -> None:
+        with self._guard():
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # Read before anything writes, so a file that is not ours stays exactly as it was.
+            problems = [row[0] for row in self._db.execute("PRAGMA quick_check")]
+            if problems != ["ok"]:
+                raise _corrupt(self.path, "; ".join(str(p) for p in problems[:3]))
+            version = self._version()
+            if version > LATEST_VERSION:
+                raise CalmcoachError(
+                    f"the history database {self.path} was written by a newer calmcoach (schema "
+                    f"version {version}, this one knows up to {LATEST_VERSION}); upgrade calmcoach "
+                    "to use it"
+                )
+            if self._db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            if version < LATEST_VERSION:
+                self._migrate()
+
+    def _version(self) -> int:
+        version: int = self._db.execute("PRAGMA user_version").fetchone()[0]
+        return version
+
+    def _migrate(self) -> None:
+        for migration in MIGRATIONS:
+            with self._write() as db:
+                # Read again inside the transaction: another process may have migrated meanwhile.
+                if self._version() >= migration.version:
+                    continue
+                for statement in migration.statements:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {migration.version}")
+
+    @property
+    def schema_version(self) -> int:
+        with self._guard():
+            return self._version()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- transactions and errors ----------------------------------------------------------------
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Turn SQLite's errors about the file into ones a person can act on, naming the file.
+
+        Other errors (a constraint, a bad statement) are bugs of ours and pass through.
+        """
+        with self._lock:
+            try:
+                yield
+            except sqlite3.OperationalError as error:
+                text = str(error).lower()
+                if "locked" in text or "busy" in text:
+                    raise CalmcoachError(
+                        f"the history database {self.path} stayed locked by another calmcoach "
+                        f"process for {BUSY_TIMEOUT_MS // 1000} s; try again"
+                    ) from error
+                if any(word in text for word in _UNREADABLE):
+                    raise _unreadable(self.path, error) from error
+                raise
+            except sqlite3.DatabaseError as error:
+                if any(word in str(error).lower() for word in _CORRUPT):
+                    raise _corrupt(self.path, str(error)) from error
+                raise
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: everything inside commits together or not at all."""
+        with self._guard():
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._guard():
+            cursor = self._db.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return list(cursor.fetchall())
+
+    def _journal(self, db: sqlite3.Connection, entry_type: str, entry_id: int) -> None:
+        db.execute("INSERT INTO journal (entry_type, entry_id) VALUES (?, ?)", (entry_type, entry_id))
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def log_water(self, ml: float, at: datetime) -> int:
+        """Given an amount and when it was drunk, record it; return the entry's id."""
+        if ml <= 0:
+            raise ValueError(f"water must be more than 0 ml, got {ml}")
+        with self._write() as db:
+            row = db.execute(
+                "INSERT INTO water (at, tz, ml) VALUES (?, ?, ?)", (to_text(at), zone_name(at), ml)
+            ).lastrowid
+            assert row is not None
+            self._journal(db, "water", row)
+        return row
+
+    def log_caffeine(self, mg: float, drink: str | None, at: datetime, volume_ml: float | None = None) -> int:
+        """Given a dose, the drink (None for a bare dose), when, and the volume if known, record it."""
+        if mg <= 0:
+            raise ValueError(f"caffeine must be more than 0 mg, got {mg}")
+        with self._write() as db:
+            row = db.execute(
+                "INSERT INTO caffeine (at, tz, mg, drink, volume_ml) VALUES (?, ?, ?, ?, ?)",
+                (to_text(at), zone_name(at), mg, drink, volume_ml),
+            ).lastrowid
+            assert row is not None
+            self._journal(db, "caffeine", row)
+        return row
+
+    def log_twitch(
+        self,
+        at: datetime,
+        *,
+        where: str | None = None,
+        side: Side | None = None,
+        stress: int | None = None,
+        note: str | None = None,
+        new_symptom: bool = False,
+        weakness: bool = False,
+    ) -> int:
+        """Given when and what of a twitch, record it in the journal; return the entry's id."""
+        if stress is not None and not 0 <= stress <= 10:
+            raise ValueError(f"stress is rated 0-10, got {stress}")
+        with self._write() as db:
+            row = db.execute(
+                "INSERT INTO twitch (at, tz, place, side, stress, note, new_symptom, weakness)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    to_text(at),
+                    zone_name(at),
+                    where,
+                    side.value if side else None,
+                    stress,
+                    note,
+                    int(new_symptom),
+                    int(weakness),
+                ),
+            ).lastrowid
+            assert row is not None
+            self._journal(db, "twitch", row)
+        return row
+
+    def record_delivery(self, reminder: str, kind: str, at: datetime, channel: str) -> int:
+        """Given a reminder delivered (its name, kind, when, and on which channel), record it."""
+        with self._write() as db:
+            row = db.execute(
+                "INSERT INTO delivery (reminder, kind, at, tz, channel) VALUES (?, ?, ?, ?, ?)",
+                (reminder, kind, to_text(at), zone_name(at), channel),
+            ).lastrowid
+        assert row is not None
+        return row
+
+    def mark_acted(self, reminder: str, at: datetime) -> bool:
+        """Given a reminder's name and when the person acted on it, mark its last delivery (at or
+        before then) as acted on; return False when it was never delivered.
+
+        A delivery already marked keeps its first time.
+        """
+        with self._write() as db:
+            found = db.execute(
+                "SELECT id FROM delivery WHERE reminder = ? AND at <= ? ORDER BY at DESC, id DESC LIMIT 1",
+                (reminder, to_text(at + timedelta(minutes=1))),
+            ).fetchone()
+            if found is None:
+                return False
+            db.execute(
+                "UPDATE delivery SET acted_at = ? WHERE id = ? AND acted_at IS NULL", (to_text(at), found[0])
+            )
+        return True
+
+    def record_session(  # noqa: PLR0917 - the positional signature is the contract others call
+        self,
+        kind: str,
+        name: str,
+        started_at: datetime,
+        cycles_planned: int,
+        cycles_done: int,
+        completed: bool,
+    ) -> int:
+        """Given a breathing or stretch session that ran, record it; return its id."""
+        with self._write() as db:
+            row = db.execute(
+                "INSERT INTO session (kind, name, started_at, tz, cycles_planned, cycles_done, completed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    kind,
+                    name,
+                    to_text(started_at),
+                    zone_name(started_at),
+                    cycles_planned,
+                    cycles_done,
+                    int(completed),
+                ),
+            ).lastrowid
+        assert row is not None
+        return row
+
+    def undo_last(self) -> str | None:
+        """Remove the entry logged last (water, caffeine or twitch); return what it was, in words,
+        or None when there is nothing left to undo."""
+        with self._write() as db:
+            last = db.execute(
+                "SELECT seq, entry_type, entry_id FROM journal ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            if last is None:
+                return None
+            seq, entry_type, entry_id = last
+            if entry_type not in LOG_TABLES:  # the CHECK constraint makes this impossible
+                raise CalmcoachError(f"the history database {self.path} has an unknown entry {entry_type!r}")
+            cursor = db.execute(f"SELECT * FROM {entry_type} WHERE id = ?", (entry_id,))  # noqa: S608
+            cursor.row_factory = sqlite3.Row
+            row = cursor.fetchone()
+            db.execute(f"DELETE FROM {entry_type} WHERE id = ?", (entry_id,))  # noqa: S608
+            db.execute("DELETE FROM journal WHERE seq = ?", (seq,))
+        return describe(entry_type, row) if row is not None else f"a {entry_type} entry that was already gone"
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def water(self, since: datetime, until: datetime | None = None) -> list[WaterEntry]:
+        """Given a span (until: no end), return the water logged in it, oldest first."""
+        rows = self._rows(
+            "SELECT id, at, ml FROM water WHERE at >= ? AND at < ? ORDER BY at, id", _span(since, until)
+        )
+        return [WaterEntry(r["id"], from_text(r["at"]), r["ml"]) for r in rows]
+
+    def water_since(self, since: datetime) -> float:
+        """Given an instant, return the millilitres of water logged from then on."""
+        rows = self._rows("SELECT COALESCE(SUM(ml), 0) AS ml FROM water WHERE at >= ?", (to_text(since),))
+        return float(rows[0]["ml"])
+
+    def last_water_at(self) -> datetime | None:
+        """Return when water was last drunk (by the time it was logged for), or None."""
+        rows = self._rows("SELECT MAX(at) AS at FROM water")
+        return from_text(rows[0]["at"]) if rows[0]["at"] is not None else None
+
+    def caffeine(self, since: datetime, until: datetime | None = None) -> list[CaffeineEntry]:
+        """Given a span, return the caffeine doses logged in it, oldest first."""
+        rows = self._rows(
+            "SELECT id, at, mg, drink, volume_ml FROM caffeine WHERE at >= ? AND at < ? ORDER BY at, id",
+            _span(since, until),
+        )
+        return [CaffeineEntry(r["id"], from_text(r["at"]), r["mg"], r["drink"], r["volume_ml"]) for r in rows]
+
+    def twitches(self, since: datetime | None = None, until: datetime | None = None) -> list[TwitchEntry]:
+        """Given a span (since None: from the first entry), return the twitch journal, oldest first."""
+        rows = self._rows(
+            "SELECT id, at, place, side, stress, note, new_symptom, weakness FROM twitch"
+            " WHERE at >= ? AND at < ? ORDER BY at, id",
+            _span(since, until),
+        )
+        return [
+            TwitchEntry(
+                r["id"],
+                from_text(r["at"]),
+                r["place"],
+                Side(r["side"]) if r["side"] else None,
+                r["stress"],
+                r["note"],
+                bool(r["new_symptom"]),
+                bool(r["weakness"]),
+            )
+            for r in rows
+        ]
+
+    def deliveries(self, since: datetime, until: datetime | None = None) -> list[Delivery]:
+        """Given a span, return the reminders delivered in it, oldest first."""
+        rows = self._rows(
+            "SELECT id, reminder, kind, at, channel, acted_at FROM delivery WHERE at >= ? AND at < ?"
+            " ORDER BY at, id",
+            _span(since, until),
+        )
+        return [_delivery(r) for r in rows]
+
+    def last_delivery(self, reminder: str) -> Delivery | None:
+        """Given a reminder's name, return its most recent delivery, or None."""
+        rows = self._rows(
+            "SELECT id, reminder, kind, at, channel, acted_at FROM delivery WHERE reminder = ?"
+            " ORDER BY at DESC, id DESC LIMIT 1",
+            (reminder,),
+        )
+        return _delivery(rows[0]) if rows else None
+
+    def sessions(self, since: datetime, until: datetime | None = None) -> list[SessionRecord]:
+        """Given a span, return the sessions started in it, oldest first."""
+        rows = self._rows(
+            "SELECT id, kind, name, started_at, cycles_planned, cycles_done, completed FROM session"
+            " WHERE started_at >= ? AND started_at < ? ORDER BY started_at, id",
+            _span(since, until),
+        )
+        return [
+            SessionRecord(
+                r["id"],
+                r["kind"],
+                r["name"],
+                from_text(r["started_at"]),
+                r["cycles_planned"],
+                r["cycles_done"],
+                bool(r["completed"]),
+            )
+            for r in rows
+        ]
+
+    def export_rows(self) -> list[dict[str, Any]]:
+        """Return every entry of every table as a dict with a `type` key, oldest first.
+
+        `at` is UTC; `local` is the same instant in the zone it was logged in (`tz`).
+        """
+        rows: list[dict[str, Any]] = []
+        for table in ALL_TABLES:
+            at_column = "started_at" if table == "session" else "at"
+            for row in self._rows(f"SELECT * FROM {table} ORDER BY {at_column}, id"):  # noqa: S608
+                entry = dict(row)
+                at = entry.pop(at_column)
+                entry = {"type": table, "id": entry.pop("id"), "at": at, **entry}
+                entry["local"] = _local(at, entry["tz"]).isoformat(timespec="seconds")
+                if table == "twitch":
+                    entry["where"] = entry.pop("place")
+                rows.append(entry)
+        rows.sort(key=lambda e: (e["at"], ALL_TABLES.index(e["type"]), e["id"]))
+        return rows
+
+    def count(self, table: str) -> int:
+        """Given a table name, return how many rows it holds (for checks and tests)."""
+        if table not in (*ALL_TABLES, "journal"):
+            raise ValueError(f"no table {table!r}")
+        return int(self._rows(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"])  # noqa: S608
+
+
+def describe(entry_type: str, row: sqlite3.Row) -> str:
+    """Given a log table's name and one of its rows, return the entry in a few words."""
+    when = _local(row["at"], row["tz"]).strftime("%a %d %b %H:%M")
+    if entry_type == "water":
+        return f"{format_volume(row['ml'])} of water at {when}"
+    if entry_type == "caffeine":
+        what = f" ({row['drink']})" if row["drink"] else ""
+        return f"{row['mg']:.0f} mg of caffeine{what} at {when}"
+    details = ", ".join(str(v) for v in (row["place"], row["side"]) if v)
+    return f"a twitch{f' ({details})' if details else ''} at {when}"
+
+
+def _span(since: datetime | None, until: datetime | None) -> tuple[str, str]:
+    low = to_text(since) if since is not None else ""
+    high = to_text(until) if until is not None else "9999"
+    return low, high
+
+
+def _delivery(r: sqlite3.Row) -> Delivery:
+    acted = from_text(r["acted_at"]) if r["acted_at"] else None
+    return Delivery(r["id"], r["reminder"], r["kind"], from_text(r["at"]), r["channel"], acted)
+
+
+def _create(path: Path) -> None:
+    """Create the folder (private) and an empty private file, so the WAL files inherit 0600."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as error:
+        raise CalmcoachError(
+            f"cannot create the history database {path}: {error.strerror or error}; check that the "
+            "folder is writable, or set XDG_STATE_HOME to one that is"
+        ) from error
+
+
+def _unreadable(path: Path, error: sqlite3.Error) -> CalmcoachError:
+    return CalmcoachError(
+        f"cannot open the history database {path}: {error}. Check the file's permissions and that "
+        "the disk is not full; calmcoach has not changed the file."
+    )
+
+
+def _corrupt(path: Path, detail: str) -> CalmcoachError:
+    return CalmcoachError(
+        f"the history database {path} is damaged or is not a calmcoach database ({detail}). "
+        "calmcoach has left it untouched. To keep your history, try `sqlite3 "
+        f"{path} .recover > recovered.sql`; to start afresh, move the file aside "
+        f"(for example: mv {path} {path}.broken) and run the command again."
+    )

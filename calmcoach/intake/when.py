@@ -1,0 +1,63 @@
+"""When something happened: the `--at` values of the log commands.
+
+Accepted: "HH:MM" (today, in the schedule's zone), an ISO 8601 date and time ("2024-05-06T14:30",
+"2024-05-06 14:30", with or without an offset; without one it is read in the schedule's zone), or
+a time ago ("45m ago", "-1h30m"). Nothing may lie more than a minute in the future: a log records
+what happened, and a minute covers clocks that disagree a little.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+from calmcoach.units import parse_clock, parse_duration
+
+FUTURE_SLACK = timedelta(minutes=1)
+
+_EXPECTED = 'expected "HH:MM" (today), an ISO 8601 date and time like "2024-05-06T14:30", or "45m ago"'
+
+
+def parse_at(text: str, now: datetime, tz: tzinfo) -> datetime:
+    """Given an --at value, now and the schedule's zone, return the aware instant it names.
+
+    Raise ValueError when it cannot be read or lies in the future.
+    """
+    value = text.strip()
+    moment = _ago(value, now) or _clock_today(value, now, tz) or _iso(value, tz)
+    if moment is None:
+        raise ValueError(f"{_EXPECTED}, got {text!r}")
+    if moment - now > FUTURE_SLACK:
+        hint = " (for yesterday, give the date: YYYY-MM-DDTHH:MM)" if len(value) <= 5 else ""
+        raise ValueError(f"{text!r} is in the future ({moment:%Y-%m-%d %H:%M %Z}){hint}")
+    return moment
+
+
+def _ago(value: str, now: datetime) -> datetime | None:
+    if value.startswith("-"):
+        body = value[1:]
+    elif value.lower().endswith(" ago"):
+        body = value[:-4]
+    else:
+        return None
+    try:
+        return now - parse_duration(body)
+    except ValueError:
+        return None
+
+
+def _clock_today(value: str, now: datetime, tz: tzinfo) -> datetime | None:
+    try:
+        clock = parse_clock(value)
+    except ValueError:
+        return None
+    return datetime.combine(now.astimezone(tz).date(), clock, tzinfo=tz)
+
+
+def _iso(value: str, tz: tzinfo) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if len(value) <= 10:  # a bare date says nothing about when in the day
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
