@@ -1,0 +1,213 @@
+"""The one thread that owns the pyttsx3 engine and turns text into a WAV file.
+
+Traps in pyttsx3 2.99 with espeak-ng (DESIGN section 4) that shape this module:
+- using the engine from several threads at once hangs the process, so one thread per speaker owns
+  it, and a process-wide lock makes speakers that are alive at the same time take turns (pyttsx3
+  hands every caller of `init()` the same engine, and espeak-ng's synthesis callback is global);
+- `say()` plays through `aplay` with no timeout, several `say()` before one `runAndWait()` speak only
+  the last, and after `save_to_file()` a later `say()` overwrites the file: so `say()` is never
+  called, only `save_to_file(text, path)` followed by `runAndWait()`, one phrase at a time;
+- `runAndWait()` with nothing queued repeats the last text: every `runAndWait()` follows a
+  `save_to_file()`;
+- errors in queued commands (an unknown voice) are not raised but sent to `error` listeners, so
+  they are collected and raised after `runAndWait()`;
+- `getProperty('rate')` is unreliable, so voice, rate and volume are set before every phrase and
+  never read back;
+- `save_to_file()` prints "Audio saved to ..." on stdout, which the driver module's `print` is
+  pointed away from (it would land in the middle of the terminal session).
+
+pyttsx3 is imported inside the thread: the CLI must start without paying for it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import queue
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from calmcoach.errors import DeliveryError
+from calmcoach.schedule.model import VoiceSettings
+
+ESPEAK_LIBRARY = "libespeak-ng.so.1"  # the soname pyttsx3 2.99 loads on Linux
+INIT_TIMEOUT_S = 10.0
+JOIN_TIMEOUT_S = 1.0
+NO_LIBRARY = "libespeak-ng1 is not installed: apt-get install libespeak-ng1"
+NO_PYTTSX3 = "pyttsx3 is not installed in calmcoach's environment: pip install 'pyttsx3==2.99'"
+NO_DATA = (
+    "espeak-ng could not start; its voice data may be missing: apt-get install --reinstall espeak-ng-data"
+)
+
+# Process-wide on purpose: the state it guards (pyttsx3's shared engine, espeak-ng's callback) is
+# process-wide too. Each speaker's engine thread holds it while it touches the engine.
+_ENGINE_LOCK = threading.Lock()
+
+
+def espeak_library_loads() -> bool:
+    """Return True when the dynamic loader can find and load libespeak-ng."""
+    try:
+        ctypes.CDLL(ESPEAK_LIBRARY)
+    except OSError:
+        return False
+    return True
+
+
+def describe_engine_failure(exc: BaseException) -> str:
+    """Given what `pyttsx3.init()` raised, return why the engine cannot start and how to fix it."""
+    if isinstance(exc, ImportError) and (exc.name or "").split(".")[0] == "pyttsx3":
+        return NO_PYTTSX3
+    if not espeak_library_loads():
+        return NO_LIBRARY
+    if "could not initialize espeak" in str(exc):
+        return NO_DATA
+    return f"pyttsx3 could not start espeak-ng: {type(exc).__name__}: {exc}"
+
+
+def describe_render_error(exc: BaseException, voice: str | None) -> str:
+    """Given an error pyttsx3 reported while synthesizing, return it in words a user can act on."""
+    if "SetVoiceByName" in str(exc) or "Invalid voice name" in str(exc):
+        return f"espeak-ng has no voice {voice!r}; `calmcoach doctor` lists the voices it has"
+    return f"espeak-ng could not synthesize speech: {type(exc).__name__}: {exc}"
+
+
+@dataclass
+class _Render:
+    text: str
+    voice: VoiceSettings
+    dest: Path
+    future: Future[None]
+
+
+@dataclass
+class _OpenEngine:
+    engine: Any  # pyttsx3.Engine: untyped
+    errors: list[BaseException]
+    default_voice: str | None
+    close: Callable[[], None]
+
+
+class SpeechEngine:
+    """A thread that owns a pyttsx3 engine; `render()` asks it for one WAV file and waits."""
+
+    def __init__(self, *, init_timeout_s: float = INIT_TIMEOUT_S) -> None:
+        self._init_timeout_s = init_timeout_s
+        self._requests: queue.SimpleQueue[_Render | None] = queue.SimpleQueue()
+        self._ready = threading.Event()
+        self._problem: str | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def problem(self) -> str | None:
+        """Start the engine thread if needed; return None when the engine works, else why not."""
+        with self._lock:
+            if self._closed:
+                return "the speech engine is closed"
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="calmcoach-tts", daemon=True)
+                self._thread.start()
+        if not self._ready.wait(self._init_timeout_s):
+            return f"the speech engine did not start within {self._init_timeout_s:g} s"
+        return self._problem
+
+    def render(self, text: str, voice: VoiceSettings, dest: Path, *, timeout_s: float) -> None:
+        """Synthesize `text` with `voice` into the WAV file `dest` (which must be writable);
+        raise DeliveryError when the engine cannot, or does not finish within `timeout_s`."""
+        problem = self.problem()
+        if problem is not None:
+            raise DeliveryError(problem)
+        future: Future[None] = Future()
+        self._requests.put(_Render(text, voice, dest, future))
+        try:
+            future.result(timeout=timeout_s)
+        except TimeoutError:
+            future.cancel()
+            # The thread is stuck inside pyttsx3 (or behind one that is) and cannot be interrupted:
+            # fail fast from now on instead of queueing behind it.
+            self._problem = f"espeak-ng stopped answering: synthesis took longer than {timeout_s:g} s"
+            raise DeliveryError(self._problem) from None
+
+    def close(self) -> None:
+        """Let the engine thread end once it has finished the phrase it is on."""
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        self._requests.put(None)
+        if thread is not None:
+            thread.join(JOIN_TIMEOUT_S)
+
+    def _run(self) -> None:
+        try:
+            with _ENGINE_LOCK:
+                opened = _open_engine()
+        except Exception as exc:  # whatever stops the engine from starting becomes a reason in words
+            self._problem = describe_engine_failure(exc)
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            while (request := self._requests.get()) is not None:
+                if request.future.set_running_or_notify_cancel():
+                    self._serve(opened, request)
+        finally:
+            with _ENGINE_LOCK:
+                opened.close()
+
+    @staticmethod
+    def _serve(opened: _OpenEngine, request: _Render) -> None:
+        try:
+            with _ENGINE_LOCK:
+                _render(opened, request)
+        except DeliveryError as exc:
+            request.future.set_exception(exc)
+        except Exception as exc:  # a failure in the engine fails this phrase, not the thread
+            voice = request.voice.voice or opened.default_voice
+            request.future.set_exception(DeliveryError(describe_render_error(exc, voice)))
+        else:
+            request.future.set_result(None)
+
+
+def _open_engine() -> _OpenEngine:
+    """Start pyttsx3 with espeak-ng (in the calling thread, which then owns it)."""
+    import pyttsx3
+
+    engine = pyttsx3.init("espeak")
+    driver = sys.modules.get("pyttsx3.drivers.espeak")
+    if driver is not None:
+        # The driver prints a line to stdout for every saved file; shadow `print` in its module.
+        driver.print = _discard  # type: ignore[attr-defined]
+    errors: list[BaseException] = []
+
+    def on_error(exception: BaseException, **_: object) -> None:
+        errors.append(exception)
+
+    token = engine.connect("error", on_error)
+    # The voice espeak-ng chose at start-up (pyttsx3 remembers it on the driver class); reading the
+    # engine's current voice instead would pick up whatever another speaker set last.
+    default_voice = getattr(getattr(driver, "EspeakDriver", None), "_defaultVoice", None)
+    if not isinstance(default_voice, str) or not default_voice:
+        default_voice = engine.getProperty("voice")
+    return _OpenEngine(engine, errors, default_voice, lambda: engine.disconnect(token))
+
+
+def _render(opened: _OpenEngine, request: _Render) -> None:
+    engine, errors = opened.engine, opened.errors
+    errors.clear()
+    voice = request.voice.voice or opened.default_voice
+    if voice:
+        engine.setProperty("voice", voice)
+    engine.setProperty("rate", int(request.voice.rate))
+    engine.setProperty("volume", float(request.voice.volume))
+    engine.save_to_file(request.text, str(request.dest))
+    engine.runAndWait()
+    if errors:
+        raise DeliveryError(describe_render_error(errors[0], voice))
+
+
+def _discard(*args: object, **kwargs: object) -> None:
+    """Stand in for `print` in pyttsx3's espeak driver."""
