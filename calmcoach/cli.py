@@ -20,6 +20,11 @@ from calmcoach.paths import Paths
 COMMANDS: tuple[str, ...] = (
     # One line per command module, in the order of `calmcoach --help`.
     "tip",
+    "log",
+    "done",
+    "today",
+    "stats",
+    "export",
 )
 
 

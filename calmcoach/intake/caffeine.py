@@ -120,3 +120,28 @@ def hours_until_below(level_mg: float, threshold_mg: float, half_life: timedelta
     if level_mg <= threshold_mg:
         return timedelta(0)
     return half_life * math.log2(level_mg / threshold_mg)
+
+
+# Said when the tip catalogue cannot be read; DESIGN section 5 gives the source.
+FALLBACK_TIP = "Drake et al. 2013 found that 400 mg of caffeine even 6 hours before bed disrupted sleep."
+
+
+def advice_after_drink(rep: CaffeineReport, half_life: timedelta, tip: str | None) -> list[str]:
+    """Given where a person stands just after logging a drink, the half-life and a tip to add,
+    return what to tell them at once: nothing when the day is under the limit and bedtime clear.
+    """
+    lines: list[str] = []
+    if rep.over_limit:
+        lines.append(
+            f"That makes {rep.total_today_mg:.0f} mg today, over your daily limit of {rep.limit_mg:.0f} mg."
+        )
+    if rep.high_at_bedtime:
+        clear = rep.now + hours_until_below(rep.level_now_mg, BEDTIME_WARNING_MG, half_life)
+        lines.append(
+            f"About {rep.level_at_bedtime_mg:.0f} mg will still be in your body at bedtime "
+            f"({rep.bedtime:%H:%M}); it falls below {BEDTIME_WARNING_MG:.0f} mg around "
+            f"{clear.astimezone(rep.bedtime.tzinfo):%H:%M}."
+        )
+    if lines:
+        lines.append(f"Tip: {tip or FALLBACK_TIP}")
+    return lines

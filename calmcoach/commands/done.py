@@ -1,0 +1,57 @@
+"""`calmcoach done NAME`: say a reminder was acted on. For a hydration reminder it also logs a glass."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from calmcoach.commands.common import add_schedule_option
+from calmcoach.commands.log import add_when_option
+
+if TYPE_CHECKING:
+    from calmcoach.context import Context
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "done",
+        help="mark the last reminder of a name as acted on",
+        description="Mark the last delivery of the reminder NAME as acted on. For a hydration "
+        "reminder this also logs a glass of water (250 ml).",
+    )
+    parser.add_argument("name", metavar="NAME", help="the reminder's name in the schedule (e.g. water)")
+    add_when_option(parser)
+    add_schedule_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    from calmcoach.commands.common import load_schedule
+    from calmcoach.commands.log import moment, usage_error
+    from calmcoach.history import History
+    from calmcoach.history.views import water_total_line
+    from calmcoach.intake.fmt import format_volume
+    from calmcoach.intake.hydration import GLASS_ML
+    from calmcoach.schedule.model import Kind
+
+    schedule = load_schedule(args, ctx.paths)
+    now = ctx.clock.now(schedule.settings.timezone)
+    at = moment(args, "done", now, schedule)
+    reminder = schedule.reminder(args.name)
+    with History.open(ctx.paths.history_db) as history:
+        last = history.last_delivery(args.name)
+        if last is None and reminder is None:
+            known = ", ".join(r.name for r in schedule.reminders) or "none"
+            raise usage_error("done", f"no reminder named {args.name!r} (the schedule has: {known})")
+        marked = history.mark_acted(args.name, at)
+        kind = last.kind if last is not None else str(reminder.kind if reminder else "")
+        said = (
+            f"Marked {args.name!r} as done."
+            if marked
+            else f"No delivery of {args.name!r} is recorded yet; noted nothing to mark."
+        )
+        if kind == Kind.HYDRATION.value:
+            history.log_water(GLASS_ML, at)
+            said += f" Logged {format_volume(GLASS_ML)} of water. {water_total_line(history, schedule, now)}"
+    ctx.out(said)
+    return 0
