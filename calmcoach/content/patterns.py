@@ -6,8 +6,13 @@ timeline of cues; schedule files may add patterns of their own, validated by the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
+
+# A session with no length given lasts about this long: long enough to settle, short enough to do
+# at the desk. Patterns with an advised number of cycles (4-7-8) use that instead.
+DEFAULT_SESSION_MINUTES = 2.0
 
 
 class PhaseKind(StrEnum):
@@ -34,10 +39,24 @@ class BreathingPattern:
     phases: tuple[Phase, ...]  # only phases longer than zero seconds
     description: str
     source: str
+    default_cycles: int | None = None  # the advised number of cycles, when the source gives one
 
     @property
     def cycle_seconds(self) -> float:
         return sum(p.seconds for p in self.phases)
+
+    def cycles_for_minutes(self, minutes: float) -> int:
+        """Given a wanted length in minutes, return the nearest whole number of cycles (at least 1).
+
+        Sessions end on a whole cycle, so the length is rounded, halves up: 2 minutes of box
+        breathing (16 s cycles, 7.5 of them) is 8 cycles.
+        """
+        return max(1, math.floor(minutes * 60.0 / self.cycle_seconds + 0.5))
+
+    @property
+    def session_cycles(self) -> int:
+        """Return how many cycles a session has when the person does not say."""
+        return self.default_cycles or self.cycles_for_minutes(DEFAULT_SESSION_MINUTES)
 
     @property
     def breaths_per_minute(self) -> float:
@@ -59,6 +78,7 @@ def make_pattern(
     top_up: float = 0.0,
     description: str = "",
     source: str = "",
+    default_cycles: int | None = None,
 ) -> BreathingPattern:
     """Given phase lengths in seconds (zero to leave a phase out), return the pattern."""
     ordered = (
@@ -69,7 +89,7 @@ def make_pattern(
         (PhaseKind.HOLD_OUT, hold_out),
     )
     phases = tuple(Phase(kind, float(s)) for kind, s in ordered if s > 0)
-    return BreathingPattern(name, phases, description, source)
+    return BreathingPattern(name, phases, description, source, default_cycles)
 
 
 BUILT_IN: tuple[BreathingPattern, ...] = (
@@ -89,6 +109,7 @@ BUILT_IN: tuple[BreathingPattern, ...] = (
         8,
         description="A long hold and a longer sigh out; start with four rounds.",
         source="Weil's 4-7-8 breath: four cycles at first, the ratio matters more than the seconds",
+        default_cycles=4,
     ),
     make_pattern(
         "coherent",
