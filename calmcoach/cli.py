@@ -19,6 +19,7 @@ from calmcoach.paths import Paths
 # The order is the order of `calmcoach --help`.
 COMMANDS: tuple[str, ...] = (
     # One line per command module, in the order of `calmcoach --help`.
+    "check",
     "tip",
     "log",
     "done",

@@ -1,0 +1,172 @@
+"""One `[[reminder]]` table: every key checked, built into a `Reminder`.
+
+A reminder has exactly one trigger (`every`, `at` or `cron`). The one exception is a caffeine
+reminder with none: that is the caffeine cut-off, and it fires once a day at bedtime minus
+`caffeine_cutoff` (8 h by default), so moving bedtime moves it too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from calmcoach.content.routines import ROUTINES
+from calmcoach.schedule import values
+from calmcoach.schedule.cron import cron
+from calmcoach.schedule.hints import did_you_mean
+from calmcoach.schedule.location import FileReport, KeyPath
+from calmcoach.schedule.model import At, Cron, Every, Kind, Reminder, Source, Trigger
+from calmcoach.schedule.tables import TableReader
+from calmcoach.schedule.values import Invalid, describe
+
+COMMON_KEYS = ("name", "kind", "every", "at", "cron", "between", "days", "say", "message", "grace")
+KIND_KEYS: dict[Kind, tuple[str, ...]] = {
+    Kind.BREATHING: ("pattern", "minutes", "cycles"),
+    Kind.STRETCH: ("routine",),
+}
+ALL_KEYS = (*COMMON_KEYS, *(key for keys in KIND_KEYS.values() for key in keys))
+TRIGGERS = ("every", "at", "cron")
+MAX_MESSAGE = 300  # a notification body and about twenty seconds of speech
+NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$", re.IGNORECASE)
+_SECOND, _WEEK = timedelta(seconds=1), timedelta(days=7)
+_ELSEWHERE = dict.fromkeys(
+    ("timezone", "quiet_hours", "bedtime", "water_goal", "caffeine_limit", "voice", "drinks", "patterns"),
+    "belongs in the [settings] table, not in a [[reminder]]",
+)
+
+# Only for the model's defaults of the optional keys, so they are written in one place.
+_DEFAULTS = Reminder(name="-", kind=Kind.TIP, trigger=Every(_SECOND), source=Source(Path(), None, 0))
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What checking a reminder needs from the settings of all files."""
+
+    bedtime: time
+    caffeine_cutoff: timedelta
+    patterns: tuple[str, ...]  # built-in names, then the user's
+
+    @property
+    def cutoff_time(self) -> time:
+        """Bedtime minus the cut-off, on the clock (23:00 - 8h is 15:00; 01:00 - 8h is 17:00)."""
+        return (datetime.combine(date(2000, 1, 2), self.bedtime) - self.caffeine_cutoff).time()
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not NAME.match(value):
+        rule = 'a short name of letters, digits, "-", "_" or "." like "water"'
+        raise Invalid(f"expected {rule}, got {describe(value)}")
+    return value
+
+
+def _kind(value: object) -> Kind:
+    return Kind(values.choice(value, [str(kind) for kind in Kind], what="a kind"))
+
+
+def _every(value: object) -> Every:
+    return Every(values.duration(value, low=_SECOND, high=_WEEK, bounds="from 1s to 7 days (168h)"))
+
+
+def _message(value: object) -> str:
+    return values.text(value, max_length=MAX_MESSAGE, what="a message")
+
+
+def _grace(value: object) -> timedelta:
+    return values.duration(value, low=timedelta(0), high=timedelta(hours=24), bounds="from 0s to 24h")
+
+
+def _minutes(value: object) -> float:
+    return values.number(value, low=0.5, high=60, what="minutes")
+
+
+def _cycles(value: object) -> int:
+    return values.whole_number(value, low=1, high=200, what="a whole number of cycles")
+
+
+def _named(value: object, options: tuple[str, ...], what: str) -> str:
+    """Given the name of a pattern or routine, return it; the error lists the names there are."""
+    if isinstance(value, str) and value in options:
+        return value
+    hint = did_you_mean(value, options, quote='"') if isinstance(value, str) else ""
+    raise Invalid(f"expected {what} ({', '.join(options)}), got {describe(value)}{hint}")
+
+
+def _trigger(reader: TableReader, kind: Kind | None, rules: Rules) -> Trigger | None:
+    given = [key for key in TRIGGERS if reader.has(key)]
+    if len(given) > 1:
+        listed = " and ".join(f"'{key}'" for key in given)
+        reader.fail(f"expected exactly one of 'every', 'at' or 'cron', got {listed}", at=given[1])
+        for key, parse in (("every", _every), ("at", values.clock_times), ("cron", cron)):
+            reader.get(key, parse)  # each may be wrong in its own way too; say so now, not next run
+        return None
+    if given == ["every"]:
+        return reader.get("every", _every)
+    if given == ["at"]:
+        times = reader.get("at", values.clock_times)
+        return At(times) if times is not None else None
+    if given == ["cron"]:
+        expression = reader.get("cron", cron)
+        return Cron(expression) if expression is not None else None
+    if kind is Kind.CAFFEINE:
+        return At((rules.cutoff_time,))
+    if kind is not None:
+        reader.fail(
+            f'a {kind} reminder needs a trigger: expected one of every = "45m", at = "10:30" '
+            'or cron = "0 9 * * mon-fri", got none'
+        )
+    return None
+
+
+def _kind_keys(reader: TableReader, kind: Kind | None) -> None:
+    """File a problem for each kind-specific key on a reminder of another kind."""
+    if kind is None:
+        return  # the kind itself is wrong; say that once, not once more per key
+    for owner, keys in KIND_KEYS.items():
+        for key in keys:
+            if reader.has(key) and owner is not kind:
+                reader.fail(f"'{key}' applies only to {owner} reminders; this one is kind \"{kind}\"", key)
+
+
+def read_reminder(table: object, index: int, report: FileReport, rules: Rules) -> Reminder | None:
+    """Given a file's `index`th (from 1) [[reminder]] table, return it, or None after filing problems."""
+    path: KeyPath = ("reminder", index)
+    if not isinstance(table, Mapping):
+        report.add(path, f"expected a [[reminder]] table, got {describe(table)}")
+        return None
+    reader = TableReader(table, path, report)
+    reader.check_keys(ALL_KEYS, elsewhere=_ELSEWHERE)
+    name = reader.get("name", _name) if reader.require("name", 'name = "water"') else None
+    kind = reader.get("kind", _kind) if reader.require("kind", 'kind = "hydration"') else None
+    _kind_keys(reader, kind)
+    trigger = _trigger(reader, kind, rules)
+    between = reader.get("between", values.window)
+    days = reader.get("days", values.days)
+    say = reader.get("say", values.channels)
+    message = reader.get("message", _message)
+    grace = reader.get("grace", _grace)
+    pattern = reader.get("pattern", lambda v: _named(v, rules.patterns, "a breathing pattern"))
+    minutes = reader.get("minutes", _minutes)
+    cycles = reader.get("cycles", _cycles)
+    routine = reader.get("routine", lambda v: _named(v, tuple(ROUTINES), "a stretch routine"))
+    if reader.has("minutes") and reader.has("cycles"):
+        reader.fail("expected 'minutes' or 'cycles', not both", "cycles")
+    if not reader.ok or name is None or kind is None or trigger is None:
+        return None
+    return Reminder(
+        name=name,
+        kind=kind,
+        trigger=trigger,
+        source=Source(report.path, report.line_of(path), index),
+        between=between,
+        days=days,
+        say=say or _DEFAULTS.say,
+        message=message,
+        grace=grace if grace is not None else _DEFAULTS.grace,
+        pattern=pattern,
+        minutes=minutes,
+        cycles=cycles,
+        routine=routine,
+    )
