@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from calmcoach.intake.records import CaffeineEntry
 
@@ -38,7 +38,9 @@ def level_at(doses: Iterable[CaffeineEntry], at: datetime, half_life: timedelta)
 
     Only doses taken at or before `at` count.
     """
-    return sum(remaining_mg(d.mg, at - d.at, half_life) for d in doses)
+    # In UTC: subtracting two datetimes that share a ZoneInfo ignores a DST change between them.
+    instant = at.astimezone(UTC)
+    return sum(remaining_mg(d.mg, instant - d.at.astimezone(UTC), half_life) for d in doses)
 
 
 def relevant_since(now: datetime, half_life: timedelta) -> datetime:
@@ -136,7 +138,7 @@ def advice_after_drink(rep: CaffeineReport, half_life: timedelta, tip: str | Non
             f"That makes {rep.total_today_mg:.0f} mg today, over your daily limit of {rep.limit_mg:.0f} mg."
         )
     if rep.high_at_bedtime:
-        clear = rep.now + hours_until_below(rep.level_now_mg, BEDTIME_WARNING_MG, half_life)
+        clear = rep.now.astimezone(UTC) + hours_until_below(rep.level_now_mg, BEDTIME_WARNING_MG, half_life)
         lines.append(
             f"About {rep.level_at_bedtime_mg:.0f} mg will still be in your body at bedtime "
             f"({rep.bedtime:%H:%M}); it falls below {BEDTIME_WARNING_MG:.0f} mg around "

@@ -8,7 +8,7 @@ to the goal at its end.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 
 from calmcoach.intake.fmt import format_volume
@@ -72,7 +72,9 @@ def hydration_decision(  # noqa: PLR0917 - the service calls it positionally, as
     behind = expected_ml(goal_ml, window, now) - drunk_ml
     if behind > GLASS_ML:
         return "firm"
-    drank_recently = last_drink_at is not None and timedelta(0) <= now - last_drink_at < interval
+    # In UTC: subtracting two datetimes that share a ZoneInfo ignores a DST change between them.
+    since_drink = now.astimezone(UTC) - last_drink_at.astimezone(UTC) if last_drink_at else None
+    drank_recently = since_drink is not None and timedelta(0) <= since_drink < interval
     if behind <= 0 and drank_recently:
         return "skip"
     return "normal"
