@@ -8,6 +8,7 @@ not something to guess.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import time, timedelta
@@ -20,7 +21,7 @@ from calmcoach.schedule import values
 from calmcoach.schedule.location import FileReport, KeyPath, format_path
 from calmcoach.schedule.model import ALL_DAYS, Drink, Settings, TimeWindow, VoiceSettings
 from calmcoach.schedule.tables import TableReader
-from calmcoach.schedule.user_patterns import NAME, NAME_RULE, read_pattern
+from calmcoach.schedule.user_patterns import read_pattern
 from calmcoach.schedule.values import describe
 from calmcoach.schedule.zone import zone
 
@@ -46,6 +47,8 @@ _VOICE: dict[str, Callable[[object], object]] = {
     "voice": lambda v: values.text(v, max_length=100, what="a voice name"),
 }
 _DRINK_KEYS = ("serving", "caffeine")
+# Spaces are fine here: `log caffeine flat white` joins its words, as the built-in "green tea" needs.
+_DRINK_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9 _.-]{0,38}[a-z0-9])?$", re.IGNORECASE)
 _TABLES = ("voice", "drinks", "patterns")
 KEYS = (*_SCALARS, *_TABLES)
 
@@ -75,8 +78,9 @@ def _read_drink(name: str, table: object, path: KeyPath, report: FileReport) -> 
         )
         return None
     reader = TableReader(table, path, report)
-    if not NAME.match(name):
-        reader.fail(f'expected {NAME_RULE} like "cold-brew", got {describe(name)}')
+    if not _DRINK_NAME.match(name):
+        rule = 'a drink name of letters, digits, spaces, "-", "_" or "." like "flat white"'
+        reader.fail(f"expected {rule}, got {describe(name)}")
     reader.check_keys(_DRINK_KEYS)
     reader.require("serving", 'serving = "8oz"')
     reader.require("caffeine", 'caffeine = "96mg"')
