@@ -1,9 +1,13 @@
 """The one thread that owns the pyttsx3 engine and turns text into a WAV file.
 
 Traps in pyttsx3 2.99 with espeak-ng (DESIGN section 4) that shape this module:
-- using the engine from several threads at once hangs the process, so one thread per speaker owns
-  it, and a process-wide lock makes speakers that are alive at the same time take turns (pyttsx3
-  hands every caller of `init()` the same engine, and espeak-ng's synthesis callback is global);
+- using the engine from several threads at once hangs the process, and the engine cannot be torn
+  down and made again (espeak-ng initializes once per process; a dropped engine's destructor
+  unhooks the process-wide synthesis callback): so there is one engine thread per process, shared
+  by every speaker (`shared_engine()`), and it lives until the process ends;
+- espeak-ng synthesizes on a thread of its own, and pyttsx3 cancels a new phrase when it finds
+  espeak-ng still finishing the previous one (it then writes an empty file): so the engine thread
+  waits until espeak-ng is idle before and after every phrase;
 - `say()` plays through `aplay` with no timeout, several `say()` before one `runAndWait()` speak only
   the last, and after `save_to_file()` a later `say()` overwrites the file: so `say()` is never
   called, only `save_to_file(text, path)` followed by `runAndWait()`, one phrase at a time;
@@ -22,9 +26,11 @@ pyttsx3 is imported inside the thread: the CLI must start without paying for it.
 from __future__ import annotations
 
 import ctypes
+import functools
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -37,15 +43,28 @@ from calmcoach.schedule.model import VoiceSettings
 ESPEAK_LIBRARY = "libespeak-ng.so.1"  # the soname pyttsx3 2.99 loads on Linux
 INIT_TIMEOUT_S = 10.0
 JOIN_TIMEOUT_S = 1.0
+IDLE_TIMEOUT_S = 5.0  # espeak-ng finishes a phrase's tail in milliseconds
+IDLE_POLL_S = 0.001
 NO_LIBRARY = "libespeak-ng1 is not installed: apt-get install libespeak-ng1"
 NO_PYTTSX3 = "pyttsx3 is not installed in calmcoach's environment: pip install 'pyttsx3==2.99'"
 NO_DATA = (
     "espeak-ng could not start; its voice data may be missing: apt-get install --reinstall espeak-ng-data"
 )
 
-# Process-wide on purpose: the state it guards (pyttsx3's shared engine, espeak-ng's callback) is
-# process-wide too. Each speaker's engine thread holds it while it touches the engine.
-_ENGINE_LOCK = threading.Lock()
+# Process-wide on purpose: what it guards (pyttsx3's engine, espeak-ng's callback) is process-wide,
+# and can be set up only once per process.
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_engine() -> SpeechEngine:
+    """Return the process's one SpeechEngine (its thread starts on first use and never ends)."""
+    with _SHARED_LOCK:
+        return _make_shared_engine()
+
+
+@functools.cache
+def _make_shared_engine() -> SpeechEngine:
+    return SpeechEngine()
 
 
 def espeak_library_loads() -> bool:
@@ -86,6 +105,7 @@ class _Render:
 @dataclass
 class _OpenEngine:
     engine: Any  # pyttsx3.Engine: untyped
+    espeak: Any  # pyttsx3.drivers._espeak, the ctypes binding
     errors: list[BaseException]
     default_voice: str | None
     close: Callable[[], None]
@@ -133,7 +153,8 @@ class SpeechEngine:
             raise DeliveryError(self._problem) from None
 
     def close(self) -> None:
-        """Let the engine thread end once it has finished the phrase it is on."""
+        """Let the engine thread end once it has finished the phrase it is on (the shared engine is
+        never closed: see the module's notes)."""
         with self._lock:
             self._closed = True
             thread = self._thread
@@ -143,8 +164,7 @@ class SpeechEngine:
 
     def _run(self) -> None:
         try:
-            with _ENGINE_LOCK:
-                opened = _open_engine()
+            opened = _open_engine()
         except Exception as exc:  # whatever stops the engine from starting becomes a reason in words
             self._problem = describe_engine_failure(exc)
             self._ready.set()
@@ -155,14 +175,12 @@ class SpeechEngine:
                 if request.future.set_running_or_notify_cancel():
                     self._serve(opened, request)
         finally:
-            with _ENGINE_LOCK:
-                opened.close()
+            opened.close()
 
     @staticmethod
     def _serve(opened: _OpenEngine, request: _Render) -> None:
         try:
-            with _ENGINE_LOCK:
-                _render(opened, request)
+            _render(opened, request)
         except DeliveryError as exc:
             request.future.set_exception(exc)
         except Exception as exc:  # a failure in the engine fails this phrase, not the thread
@@ -175,6 +193,7 @@ class SpeechEngine:
 def _open_engine() -> _OpenEngine:
     """Start pyttsx3 with espeak-ng (in the calling thread, which then owns it)."""
     import pyttsx3
+    from pyttsx3.drivers import _espeak
 
     engine = pyttsx3.init("espeak")
     driver = sys.modules.get("pyttsx3.drivers.espeak")
@@ -192,7 +211,7 @@ def _open_engine() -> _OpenEngine:
     default_voice = getattr(getattr(driver, "EspeakDriver", None), "_defaultVoice", None)
     if not isinstance(default_voice, str) or not default_voice:
         default_voice = engine.getProperty("voice")
-    return _OpenEngine(engine, errors, default_voice, lambda: engine.disconnect(token))
+    return _OpenEngine(engine, _espeak, errors, default_voice, lambda: engine.disconnect(token))
 
 
 def _render(opened: _OpenEngine, request: _Render) -> None:
@@ -203,10 +222,20 @@ def _render(opened: _OpenEngine, request: _Render) -> None:
         engine.setProperty("voice", voice)
     engine.setProperty("rate", int(request.voice.rate))
     engine.setProperty("volume", float(request.voice.volume))
+    _wait_until_idle(opened.espeak)  # else runAndWait() cancels this phrase (see the notes above)
     engine.save_to_file(request.text, str(request.dest))
     engine.runAndWait()
+    _wait_until_idle(opened.espeak)  # the file is written from espeak-ng's thread
     if errors:
         raise DeliveryError(describe_render_error(errors[0], voice))
+
+
+def _wait_until_idle(espeak: Any) -> None:
+    deadline = time.monotonic() + IDLE_TIMEOUT_S
+    while espeak.IsPlaying():
+        if time.monotonic() > deadline:
+            raise DeliveryError(f"espeak-ng stayed busy for more than {IDLE_TIMEOUT_S:g} s")
+        time.sleep(IDLE_POLL_S)
 
 
 def _discard(*args: object, **kwargs: object) -> None:

@@ -1,8 +1,9 @@
 """TtsSpeaker: the Speaker that synthesizes with pyttsx3 (espeak-ng) and plays with a subprocess.
 
-Two threads per speaker, both started on first use:
-- the engine thread (engine.py) owns pyttsx3 and writes one WAV per phrase;
-- the playback thread takes phrases from the speak queue in order, gets their clip (from the cache,
+Two threads, both started on first use:
+- the engine thread (engine.py) owns pyttsx3 and writes one WAV per phrase; there is one per
+  process, shared by all speakers, because pyttsx3 and espeak-ng cannot be set up twice;
+- each speaker's playback thread takes phrases from the speak queue in order, gets their clip (from the cache,
   or from the engine thread) and runs the player, killing it when it overruns.
 Both are daemon threads: a speech engine stuck inside C code must not keep the process alive.
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from calmcoach.errors import DeliveryError
 from calmcoach.outputs.voice.cache import cache_path, normalize_text
-from calmcoach.outputs.voice.engine import SpeechEngine
+from calmcoach.outputs.voice.engine import shared_engine
 from calmcoach.outputs.voice.player import NO_PLAYER, PlayerProcess, find_player
 from calmcoach.outputs.wavtools import read_pcm, trim_silence, wav_duration, write_pcm
 from calmcoach.schedule.model import VoiceSettings
@@ -73,7 +74,7 @@ class TtsSpeaker:
         self._margin_s = margin_s
         self._synth_timeout_s = synth_timeout_s
         self._on_error = on_error or _log_error
-        self._engine = SpeechEngine()
+        self._engine = shared_engine()
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._lock = threading.Lock()  # guards the fields below
         self._thread: threading.Thread | None = None
@@ -158,7 +159,6 @@ class TtsSpeaker:
             playing[1].kill()
         if thread is not None:
             thread.join(JOIN_TIMEOUT_S)
-        self._engine.close()
 
     def __enter__(self) -> TtsSpeaker:
         return self
