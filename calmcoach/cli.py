@@ -19,6 +19,7 @@ from calmcoach.paths import Paths
 # The order is the order of `calmcoach --help`.
 COMMANDS: tuple[str, ...] = (
     # One line per command module, in the order of `calmcoach --help`.
+    "run",
     "check",
     "tip",
     "log",
@@ -26,6 +27,13 @@ COMMANDS: tuple[str, ...] = (
     "today",
     "stats",
     "export",
+    "status",
+    "pause",
+    "resume",
+    "snooze",
+    "trigger",
+    "reload",
+    "service",
 )
 
 

@@ -88,6 +88,12 @@ class StateStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._closed = False
+
+    def close(self) -> None:
+        """Refuse every later save: after the last save at shutdown, no write may start."""
+        with self._lock:
+            self._closed = True
 
     def load(self) -> ServiceState:
         """Return the saved state; a missing file is a fresh start, a damaged one is set aside."""
@@ -110,6 +116,9 @@ class StateStore:
         """Write the state to a temporary file, sync it, and rename it over the old one."""
         data = json.dumps(state.to_json(), indent=1).encode()
         with self._lock:
+            if self._closed:
+                log.debug("state not saved: the service is stopping")
+                return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".service.", suffix=".tmp", dir=self.path.parent)
             try:
