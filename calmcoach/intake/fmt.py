@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 def format_volume(ml: float) -> str:
     """Given millilitres, return "250 ml" below a litre and "1.25 l" from a litre up."""
@@ -17,4 +19,5 @@ def format_mg(mg: float) -> str:
 
 def percent(part: float, whole: float) -> str:
     """Given a part and a whole, return the share as a whole percentage ("63%"); "-" for no whole."""
-    return f"{100 * part / whole:.0f}%" if whole > 0 else "-"
+    # Half up, as people round (62.5 -> 63), not to even as format() does.
+    return f"{math.floor(100 * part / whole + 0.5)}%" if whole > 0 else "-"

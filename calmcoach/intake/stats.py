@@ -109,8 +109,8 @@ def associations(days: Sequence[DayStats], water_goal_ml: float) -> list[str]:
             low_t = sum(d.water_ml < water_goal_ml for d in watered_t)
             low_c = sum(d.water_ml < water_goal_ml for d in watered_c)
             line = (
-                f"{low_t} of the {_plural(len(watered_t), 'day')} with twitching and water logged were "
-                f"below the water goal ({format_volume(water_goal_ml)})"
+                f"{low_t} of the {_plural(len(watered_t), 'day')} with twitching and water logged had "
+                f"less than the water goal ({format_volume(water_goal_ml)})"
             )
             lines.append(line + (f", against {low_c} of the {len(watered_c)} without." if watered_c else "."))
     few = len(logged) < ENOUGH_DAYS or min(len(twitch), len(calm)) < ENOUGH_IN_GROUP

@@ -39,7 +39,7 @@ _NECK_AND_SHOULDERS = frozenset(
     {"neck", "shoulder", "shoulders", "upper back", "trapezius", "traps", "nape", "back of neck"}
 )
 
-SOURCES = 'the article ("In what cases should we see a doctor?") and the NHS page "Muscle twitches"'
+SOURCES = 'The article ("In what cases should we see a doctor?") and the NHS page "Muscle twitches"'
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,12 @@ def test_report_predicts_bedtime_and_totals_today_only() -> None:
 
 def test_report_ignores_doses_logged_for_later() -> None:
     rep = model.report(
-        [dose(100, berlin(6, 19))], berlin(6, 18), tz=BERLIN, half_life=FIVE_HOURS, limit_mg=400, bedtime=time(23)
+        [dose(100, berlin(6, 19))],
+        berlin(6, 18),
+        tz=BERLIN,
+        half_life=FIVE_HOURS,
+        limit_mg=400,
+        bedtime=time(23),
     )
     assert (rep.total_today_mg, rep.level_now_mg, rep.level_at_bedtime_mg) == (0, 0, 0)
 
@@ -116,6 +121,11 @@ def test_advice_over_the_limit_and_at_bedtime() -> None:
 
 def test_no_advice_for_a_morning_coffee() -> None:
     rep = model.report(
-        [dose(96, berlin(6, 8))], berlin(6, 8), tz=BERLIN, half_life=FIVE_HOURS, limit_mg=400, bedtime=time(23)
+        [dose(96, berlin(6, 8))],
+        berlin(6, 8),
+        tz=BERLIN,
+        half_life=FIVE_HOURS,
+        limit_mg=400,
+        bedtime=time(23),
     )
     assert model.advice_after_drink(rep, FIVE_HOURS, "a tip") == []

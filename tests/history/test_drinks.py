@@ -55,5 +55,7 @@ def test_user_drinks_add_and_replace() -> None:
 
 @pytest.mark.parametrize("words", [["cocoa"], ["coffee", "huge"], ["espresso", "0x"], []])
 def test_unknown_words_say_what_is_known(words: list[str]) -> None:
-    with pytest.raises(ValueError, match=r"known drinks: black tea, brewed coffee|say what you drank|above 0"):
+    with pytest.raises(
+        ValueError, match=r"known drinks: black tea, brewed coffee|say what you drank|above 0"
+    ):
         serving(words, TABLE)

@@ -59,7 +59,7 @@ def test_associations_count_and_state_the_sample() -> None:
     assert associations(days, 2000) == [
         "Twitching was logged on 4 of the 10 days with entries.",
         "3 of the 4 days with twitching had more than 300 mg of caffeine, against 1 of the 6 without.",
-        "2 of the 3 days with twitching and water logged were below the water goal (2 l), "
+        "2 of the 3 days with twitching and water logged had less than the water goal (2 l), "
         "against 2 of the 6 without.",
         "10 days in all — too few to draw conclusions.",
     ]
