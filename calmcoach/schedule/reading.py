@@ -22,6 +22,10 @@ MAX_BYTES = 1024 * 1024  # a generous schedule is a few KiB; anything this big i
 MAX_DEPTH = 16  # our deepest value is a table in a table in [settings]; tomllib recurses per level
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOML_AT_END = re.compile(r"\s*\(at end of document\)$")
+# tomllib's words for the commonest slip, said the way a person would look for it.
+_PLAIN_WORDS = {
+    "Illegal character '\\n'": "the line ends inside a quoted text; is a closing quote missing?",
+}
 
 
 def _too_large(size: int) -> str:
@@ -109,6 +113,8 @@ def decode(data: bytes, report: FileReport) -> str | None:
 def _syntax_problem(error: tomllib.TOMLDecodeError, text: str) -> tuple[str, int]:
     """Given tomllib's error, return its message without the position, and the line it names."""
     message = str(error)
+    for words, plain in _PLAIN_WORDS.items():
+        message = message.replace(words, plain)
     position = _TOML_POSITION.search(message)
     if position:
         return f"{message[: position.start()]} (column {position[2]})", int(position[1])

@@ -22,7 +22,7 @@ from calmcoach.schedule.location import FileReport, KeyPath, format_path
 from calmcoach.schedule.model import ALL_DAYS, Drink, Settings, TimeWindow, VoiceSettings
 from calmcoach.schedule.tables import TableReader
 from calmcoach.schedule.user_patterns import read_pattern
-from calmcoach.schedule.values import describe
+from calmcoach.schedule.values import describe, show
 from calmcoach.schedule.zone import zone
 
 T = TypeVar("T")
@@ -177,7 +177,7 @@ def merge(settings: Iterable[Setting]) -> tuple[dict[KeyPath, Setting], list[Pro
         if isinstance(setting.raw, Mapping) or isinstance(first.raw, Mapping):
             clash = f"defined differently here and in {where}"
         else:
-            clash = f"set to {describe(setting.raw)} here but to {describe(first.raw)} in {where}"
+            clash = f"set to {show(setting.raw)} here but to {show(first.raw)} in {where}"
         message = f"{clash}; give it in one file only, or the same in every file"
         problems.append(Problem(setting.file, setting.line, format_path(setting.path), message))
     return merged, problems

@@ -39,12 +39,23 @@ class Invalid(ValueError):
         return str(self.args[0])
 
 
+def show(value: object) -> str:
+    """Given a raw TOML value, return it as it was written: `"soon"`, `45`, `true`, `a table`."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, int):
+        return str(value)
+    return describe(value)
+
+
 def describe(value: object) -> str:
     """Given a raw TOML value, return how to show it after "got": `"soon"`, `45 (a number)`..."""
     if isinstance(value, bool):
-        return f"{str(value).lower()} (true or false)"
+        return f"{show(value)} (a boolean)"
     if isinstance(value, int | float):
-        return f"{value:g} (a number)" if isinstance(value, float) else f"{value} (a number)"
+        return f"{show(value)} (a number)"
     if isinstance(value, str):
         shown = value if len(value) <= _SHOWN_TEXT else value[: _SHOWN_TEXT - 3] + "..."
         return json.dumps(shown, ensure_ascii=False)
@@ -127,7 +138,9 @@ def window(value: object) -> TimeWindow:
     for part in parts:
         problem = _clock_problem(part)
         if problem is not None:
-            raise Invalid(f"{expected}, got {describe(value)}: {json.dumps(part.strip())} is {problem}")
+            shown = json.dumps(part.strip())
+            detail = f"{shown} is {problem}" if problem.startswith("not") else f"in {shown}, {problem}"
+            raise Invalid(f"{expected}, got {describe(value)}: {detail}")
     start, end = (clock(part) for part in parts)
     if start == end:
         raise Invalid(f"expected a window whose start and end differ, got {describe(value)}")
