@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from calmcoach.planner.cron import CronSpec, parse_cron
 from calmcoach.planner.triggers import DayPlanner, PlannedTrigger
-from calmcoach.planner.wallclock import to_utc
+from calmcoach.planner.wallclock import ZoneClock, to_utc
 from calmcoach.schedule.model import At, Every, Reminder, Schedule, Settings, Trigger
 
 _DAY = timedelta(days=1)
@@ -62,8 +62,11 @@ def next_firing(
       after the gap (02:30 becomes 03:00 on the spring night); a time that occurs twice fires
       once, at its first occurrence. So a daily reminder fires exactly once on both change days.
     """
-    found = next(_instants(reminder, settings, to_utc(after, "after"), None, _aware(anchor)), None)
-    return found.astimezone(settings.timezone) if found is not None else None
+    clock = ZoneClock(settings.timezone)
+    found = next(
+        _instants(reminder, settings, clock, to_utc(after, "after"), None, anchor=_aware(anchor)), None
+    )
+    return clock.local(found) if found is not None else None
 
 
 def iter_firings(
@@ -81,21 +84,22 @@ def iter_firings(
     """
     after_utc = to_utc(after, "after")
     until_utc = to_utc(until, "until") if until is not None else None
-    zone = settings.timezone
-    return (t.astimezone(zone) for t in _instants(reminder, settings, after_utc, until_utc, _aware(anchor)))
+    clock = ZoneClock(settings.timezone)
+    instants = _instants(reminder, settings, clock, after_utc, until_utc, anchor=_aware(anchor))
+    return (clock.local(instant) for instant in instants)
 
 
 def agenda(schedule: Schedule, start: datetime, end: datetime) -> list[Firing]:
     """Given a schedule and aware bounds, return every firing in (start, end], by time then name."""
     start_utc, end_utc = to_utc(start, "start"), to_utc(end, "end")
+    clock = ZoneClock(schedule.settings.timezone)  # shared: each day's offset is worked out once
     found = [
         (instant, reminder)
         for reminder in schedule.reminders
-        for instant in _instants(reminder, schedule.settings, start_utc, end_utc, None)
+        for instant in _instants(reminder, schedule.settings, clock, start_utc, end_utc)
     ]
     found.sort(key=lambda pair: (pair[0], pair[1].name))
-    zone = schedule.settings.timezone
-    return [Firing(instant.astimezone(zone), reminder) for instant, reminder in found]
+    return [Firing(clock.local(instant), reminder) for instant, reminder in found]
 
 
 def _aware(anchor: datetime | None) -> datetime | None:
@@ -116,21 +120,23 @@ def _prepare(trigger: Trigger) -> PlannedTrigger:
 def _instants(
     reminder: Reminder,
     settings: Settings,
+    clock: ZoneClock,
     after: datetime,
     until: datetime | None,
-    anchor: datetime | None,
+    *,
+    anchor: datetime | None = None,
 ) -> Iterator[datetime]:
     """Yield the reminder's firings in (after, until] as UTC instants, strictly increasing."""
-    zone, quiet = settings.timezone, settings.quiet_hours
+    quiet = settings.quiet_hours
     active = reminder.days if reminder.days is not None else settings.days
     trigger = _prepare(reminder.trigger)
     always_quiet = quiet is not None and quiet.start == quiet.end
     if not active or always_quiet or (isinstance(trigger, CronSpec) and not trigger.can_ever_fire()):
         return
-    planner = DayPlanner(trigger, reminder.between, zone, quiet, anchor)
+    planner = DayPlanner(trigger, reminder.between, clock, quiet, anchor)
     # Start a day early: yesterday's window may cross midnight into `after`'s day.
-    day = max(after.astimezone(zone).date(), date.min + _DAY) - _DAY
-    last_day = min(until.astimezone(zone).date() + _DAY, _LAST_DAY) if until is not None else _LAST_DAY
+    day = max(clock.local(after).date(), date.min + _DAY) - _DAY
+    last_day = min(clock.local(until).date() + _DAY, _LAST_DAY) if until is not None else _LAST_DAY
     give_up = day + _CALENDAR_SPAN
     empty_days = 0
     last = after
@@ -142,7 +148,7 @@ def _instants(
                     continue
                 if until is not None and instant > until:
                     return
-                if quiet is not None and quiet.contains(instant.astimezone(zone).time()):
+                if quiet is not None and quiet.contains(clock.local(instant).time()):
                     continue
                 last, fired = instant, True
                 yield instant

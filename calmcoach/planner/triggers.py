@@ -12,10 +12,9 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from calmcoach.planner.cron import CronSpec
-from calmcoach.planner.wallclock import resolve
+from calmcoach.planner.wallclock import ZoneClock
 from calmcoach.schedule.model import At, Every, TimeWindow
 
 _DAY = timedelta(days=1)
@@ -61,7 +60,7 @@ class DayPlanner:
 
     trigger: PlannedTrigger
     window: TimeWindow | None
-    zone: ZoneInfo
+    clock: ZoneClock
     quiet: TimeWindow | None = None
     anchor: datetime | None = None
 
@@ -86,11 +85,11 @@ class DayPlanner:
 
     def _window_bounds(self, day: date) -> tuple[datetime, datetime]:
         """Given a day, return its window's start and end instants (no window: the whole day)."""
-        window, zone = self.window, self.zone
+        window, clock = self.window, self.clock
         if window is None:
-            return resolve(day, _MIDNIGHT, zone), resolve(day + _DAY, _MIDNIGHT, zone)
+            return clock.instant(day, _MIDNIGHT), clock.instant(day + _DAY, _MIDNIGHT)
         end_day = day + _DAY if window.crosses_midnight else day
-        return resolve(day, window.start, zone), resolve(end_day, window.end, zone)
+        return clock.instant(day, window.start), clock.instant(end_day, window.end)
 
     def _every(self, interval: timedelta, day: date, after: datetime) -> Iterator[datetime]:
         """Yield start + k * interval (k >= 1) before the window's end, stepping in elapsed time."""
@@ -100,7 +99,7 @@ class DayPlanner:
         step = max(1, (after - start) // interval + 1)  # the first step past `after`, without walking
         moment = start + step * interval
         while moment < end:
-            if self.quiet is not None and self.quiet.contains(moment.astimezone(self.zone).time()):
+            if self.quiet is not None and self.quiet.contains(self.clock.local(moment).time()):
                 step = max(step + 1, self._first_step_after_quiet(moment, start, interval, self.quiet))
             else:
                 yield moment
@@ -111,11 +110,12 @@ class DayPlanner:
         self, moment: datetime, start: datetime, interval: timedelta, quiet: TimeWindow
     ) -> int:
         """Given a moment in quiet hours, return the first step that may fall after them (0: next)."""
-        local_day = moment.astimezone(self.zone).date()
-        quiet_end = resolve(local_day, quiet.end, self.zone)
+        clock = self.clock
+        local_day = clock.local(moment).date()
+        quiet_end = clock.instant(local_day, quiet.end)
         if quiet_end <= moment:
-            quiet_end = resolve(local_day + _DAY, quiet.end, self.zone)
-        if quiet_end.astimezone(self.zone).utcoffset() != moment.astimezone(self.zone).utcoffset():
+            quiet_end = clock.instant(local_day + _DAY, quiet.end)
+        if clock.local(quiet_end).utcoffset() != clock.local(moment).utcoffset():
             # The clocks change before the quiet hours end, which can move the wall clock out of
             # them early (falling back out of "01:30-06:00"): walk step by step instead of jumping.
             return 0
@@ -126,18 +126,19 @@ class DayPlanner:
         for segment in segments(day, self.window):
             for wall in sorted(times):
                 if segment.contains(wall):
-                    yield resolve(segment.day, wall, self.zone)
+                    yield self.clock.instant(segment.day, wall)
 
     def _cron(self, spec: CronSpec, day: date, after: datetime) -> Iterator[datetime]:
         """Yield the cron's times on the day's matching dates, starting near `after` by bisection."""
         for segment in segments(day, self.window):
             if not spec.matches_day(segment.day):
                 continue
+            whole_day = segment.start == 0 and segment.end == _DAY_SECONDS
             for hour in spec.hours[self._first_hour(spec, segment.day, after) :]:
                 for minute in spec.minutes:
                     wall = time(hour, minute)
-                    if segment.contains(wall):
-                        yield resolve(segment.day, wall, self.zone)
+                    if whole_day or segment.contains(wall):
+                        yield self.clock.instant(segment.day, wall)
 
     def _first_hour(self, spec: CronSpec, day: date, after: datetime) -> int:
         """Given a date, return the index of the first cron hour whose last minute is past `after`.
@@ -148,6 +149,6 @@ class DayPlanner:
         last_minute = spec.minutes[-1]
 
         def last_instant(hour: int) -> datetime:
-            return resolve(day, time(hour, last_minute), self.zone)
+            return self.clock.instant(day, time(hour, last_minute))
 
         return bisect_right(spec.hours, after, key=last_instant)

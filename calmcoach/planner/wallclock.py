@@ -11,6 +11,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 _SECOND = timedelta(seconds=1)
+_DAY = timedelta(days=1)
+_MIDNIGHT = time(0, 0)
+_SAMPLES = 4  # offsets checked per day, 6 hours apart, besides the day's length
 
 
 def resolve(day: date, wall: time, zone: ZoneInfo) -> datetime:
@@ -45,13 +48,49 @@ def _change_between(low: datetime, high: datetime, zone: ZoneInfo) -> datetime:
     return low + lo * _SECOND
 
 
-def local(instant: datetime, zone: ZoneInfo) -> datetime:
-    """Given an aware instant, return it as local time in `zone` (with the right `fold`)."""
-    return instant.astimezone(zone)
-
-
 def to_utc(moment: datetime, what: str = "datetime") -> datetime:
     """Given an aware datetime, return it in UTC; raise ValueError for a naive one."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{what} must be timezone-aware, got naive {moment.isoformat()}")
     return moment.astimezone(UTC)
+
+
+class ZoneClock:
+    """One zone's wall clock, remembering which days have no clock change so most work is arithmetic.
+
+    A day counts as plain when it lasts exactly 24 hours and its offset is the same at midnight,
+    06:00, 12:00, 18:00 and just before the next midnight; on a plain day wall time and instant
+    differ by that offset. Everything else goes through `resolve` and `astimezone`, which are
+    exact but several times slower. (Two clock changes cancelling out within six hours would fool
+    the check; no zone in the tz database has that.) One clock may serve many reminders.
+    """
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._offsets: dict[date, timedelta | None] = {}
+
+    def offset_on(self, day: date) -> timedelta | None:
+        """Given a local date, return its UTC offset if it is the same all day, else None."""
+        if day not in self._offsets:
+            self._offsets[day] = self._plain_offset(day)
+        return self._offsets[day]
+
+    def _plain_offset(self, day: date) -> timedelta | None:
+        start = resolve(day, _MIDNIGHT, self.zone)
+        end = resolve(day + _DAY, _MIDNIGHT, self.zone)
+        if end - start != _DAY:
+            return None
+        probes = [start + k * (_DAY / _SAMPLES) for k in range(_SAMPLES)] + [end - _SECOND]
+        offsets = {probe.astimezone(self.zone).utcoffset() for probe in probes}
+        return offsets.pop() if len(offsets) == 1 else None
+
+    def instant(self, day: date, wall: time) -> datetime:
+        """Given a local date and wall-clock time, return the instant in UTC, as `resolve` does."""
+        offset = self.offset_on(day)
+        if offset is None:
+            return resolve(day, wall, self.zone)
+        return datetime.combine(day, wall, tzinfo=UTC) - offset
+
+    def local(self, instant: datetime) -> datetime:
+        """Given a UTC instant, return it as local time in the zone (with the right `fold`)."""
+        return instant.astimezone(self.zone)  # zoneinfo's own cache makes this cheap
