@@ -59,20 +59,21 @@ def test_the_same_phrase_and_settings_hit_the_cache(speaker: TtsSpeaker, voice_c
 
 
 @pytest.mark.parametrize(
-    "change",
+    "changed_settings",
     [
-        pytest.param({"voice": "gmw/en-us"}, id="voice"),
-        pytest.param({"rate": 220}, id="rate"),
-        pytest.param({"volume": 0.4}, id="volume"),
+        pytest.param(VoiceSettings(voice="gmw/en-us"), id="voice"),
+        pytest.param(VoiceSettings(rate=220), id="rate"),
+        pytest.param(VoiceSettings(volume=0.4), id="volume"),
     ],
 )
 def test_changing_a_voice_setting_misses_the_cache(
-    voice_cache: Path, aplay: list[str], change: dict[str, object]
+    voice_cache: Path, aplay: list[str], changed_settings: VoiceSettings
 ) -> None:
     base = VoiceSettings()
-    with TtsSpeaker(base, voice_cache, player=aplay) as plain, TtsSpeaker(
-        replace(base, **change), voice_cache, player=aplay
-    ) as changed:
+    with (
+        TtsSpeaker(base, voice_cache, player=aplay) as plain,
+        TtsSpeaker(changed_settings, voice_cache, player=aplay) as changed,
+    ):
         assert changed.synthesize(SHORT) != plain.synthesize(SHORT)
         assert plain.synthesize("Breathe out slowly.") != plain.synthesize(SHORT)
     assert len(list(voice_cache.glob("*.wav"))) == 3
@@ -97,19 +98,19 @@ def test_the_cache_key_covers_text_voice_rate_volume_and_format_version(
 def test_the_settings_reach_the_engine(voice_cache: Path, aplay: list[str]) -> None:
     """Rate, volume and voice are set on the engine: each one changes the sound as it should."""
 
-    def clip(**change: object) -> tuple[float, float, bytes]:
-        with TtsSpeaker(replace(VoiceSettings(), **change), voice_cache, player=aplay) as made:
+    def clip(settings: VoiceSettings) -> tuple[float, float, bytes]:
+        with TtsSpeaker(settings, voice_cache, player=aplay) as made:
             rate, samples = read_pcm(made.synthesize(LONG))
         return len(samples) / rate, rms(samples), samples.tobytes()
 
-    slow_s, _, _ = clip(rate=120)
-    fast_s, _, _ = clip(rate=240)
+    slow_s, _, _ = clip(VoiceSettings(rate=120))
+    fast_s, _, _ = clip(VoiceSettings(rate=240))
     assert fast_s < 0.75 * slow_s
-    _, quiet, _ = clip(volume=0.3)
-    _, loud, _ = clip(volume=1.0)
+    _, quiet, _ = clip(VoiceSettings(volume=0.3))
+    _, loud, _ = clip(VoiceSettings(volume=1.0))
     assert quiet < 0.6 * loud
-    _, _, british = clip(voice="gmw/en")
-    _, _, american = clip(voice="English (America)")  # a voice's name works as well as its id
+    _, _, british = clip(VoiceSettings(voice="gmw/en"))
+    _, _, american = clip(VoiceSettings(voice="English (America)"))  # a voice's name works as well as its id
     assert british != american
 
 

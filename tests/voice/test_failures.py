@@ -1,0 +1,141 @@
+"""What the voice says when it cannot work: no libespeak-ng, no player, a player that hangs.
+Each case is bounded in time and ends in a DeliveryError (or a check) that says what to do."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from calmcoach.errors import DeliveryError
+from calmcoach.outputs.voice import NO_PLAYER, TtsSpeaker, available_voices, probe_tts, tts_check
+from calmcoach.outputs.voice.engine import NO_LIBRARY
+from calmcoach.outputs.wavtools import wav_duration
+from calmcoach.schedule.model import VoiceSettings
+from tests.voice.helpers import process_gone, wait_until, write_script
+
+# Loaded by every Python process started with this folder on PYTHONPATH: it makes the dynamic
+# loader's answer for libespeak-ng the one it gives when the package is not installed, so that
+# pyttsx3's own loading code fails the way it does on such a machine (and the probe's child
+# process, which inherits PYTHONPATH, fails too). "hang" makes loading it never return instead.
+SITECUSTOMIZE = """\
+import ctypes, os, time
+
+_real_dlopen = ctypes._dlopen
+
+def _dlopen(name, *args):
+    if name and "espeak" in os.fsdecode(name):
+        if os.environ.get("HIDE_ESPEAK") == "hang":
+            time.sleep(3600)
+        raise OSError(f"{name}: cannot open shared object file: No such file or directory")
+    return _real_dlopen(name, *args)
+
+ctypes._dlopen = _dlopen
+"""
+
+# Run in the child: what the speaker and the probe say without the library.
+CHILD = """\
+import json, sys
+from pathlib import Path
+from calmcoach.errors import DeliveryError
+from calmcoach.outputs.voice import TtsSpeaker, tts_check, available_voices
+from calmcoach.schedule.model import VoiceSettings
+
+speaker = TtsSpeaker(VoiceSettings(), Path(sys.argv[1]), player=["true"])
+report = {"check": speaker.check(), "tts_check": tts_check(), "voices": available_voices()}
+for name, call in (("synthesize", speaker.synthesize), ("speak_and_wait", speaker.speak_and_wait)):
+    try:
+        call("Breathe in.")
+    except DeliveryError as error:
+        report[name] = error.message
+print(json.dumps(report))
+"""
+
+
+def hidden_espeak_env(tmp_path: Path, mode: str = "missing") -> dict[str, str]:
+    site = tmp_path / "hide-espeak"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    return {**os.environ, "PYTHONPATH": str(site), "HIDE_ESPEAK": mode}
+
+
+def test_without_libespeak_ng_every_entry_point_says_what_to_install(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tmp_path / "cache")],
+        env=hidden_espeak_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    report = json.loads(done.stdout)
+    assert NO_LIBRARY == "libespeak-ng1 is not installed: apt-get install libespeak-ng1"
+    assert report == {
+        "check": NO_LIBRARY,
+        "tts_check": NO_LIBRARY,
+        "voices": [],
+        "synthesize": NO_LIBRARY,
+        "speak_and_wait": NO_LIBRARY,
+    }
+
+
+def test_the_probe_gives_up_on_an_engine_that_hangs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in hidden_espeak_env(tmp_path, "hang").items():
+        monkeypatch.setenv(name, value)
+    started = time.monotonic()
+    assert tts_check(timeout_s=2) == "the speech engine did not answer within 2 s"
+    assert time.monotonic() - started < 20
+
+
+def test_with_the_real_engine_the_probe_finds_it_and_its_voices() -> None:
+    probe = probe_tts()
+    assert probe.problem is None
+    assert "gmw/en" in probe.voices and "gmw/en-us" in probe.voices
+    assert list(probe.voices) == sorted(probe.voices)
+
+
+def test_tts_check_and_available_voices_answer_from_the_probe() -> None:
+    assert tts_check() is None
+    assert "gmw/en" in available_voices()
+
+
+def test_without_a_player_speaking_fails_but_synthesis_still_works(
+    voice_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    with TtsSpeaker(VoiceSettings(), voice_cache) as speaker:
+        assert speaker.player is None
+        assert speaker.check() == NO_PLAYER
+        assert "apt-get install alsa-utils" in NO_PLAYER
+        with pytest.raises(DeliveryError) as raised:
+            speaker.speak_and_wait("Breathe out.", timeout_s=20)
+        assert raised.value.message == NO_PLAYER
+        assert wav_duration(speaker.synthesize("Breathe out.")) > 0.3  # sessions can still save WAVs
+
+
+def test_a_player_that_hangs_is_killed_after_the_clip_and_a_margin(
+    voice_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid_file = tmp_path / "sleep.pid"
+    fake = tmp_path / "fake-bin"
+    # Named aplay and found on PATH, like the real one; its child sleeps too, in its process group.
+    write_script(fake, "aplay", f'sleep 1000 &\necho $! > "{pid_file}"\nwait')
+    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    with TtsSpeaker(VoiceSettings(), voice_cache, margin_s=0.5) as speaker:
+        assert speaker.player == [str(fake / "aplay"), "-q"]
+        clip_s = wav_duration(speaker.synthesize("Shoulders down."))
+        started = time.monotonic()
+        with pytest.raises(
+            DeliveryError, match=r"the audio player aplay ran past \d+\.\d s playing a .* and was killed"
+        ):
+            speaker.speak_and_wait("Shoulders down.")
+        waited = time.monotonic() - started
+    assert clip_s + 0.5 <= waited < clip_s + 0.5 + 5
+    wait_until(lambda: process_gone(int(pid_file.read_text())))
