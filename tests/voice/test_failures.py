@@ -139,3 +139,44 @@ def test_a_player_that_hangs_is_killed_after_the_clip_and_a_margin(
         waited = time.monotonic() - started
     assert clip_s + 0.5 <= waited < clip_s + 0.5 + 5
     wait_until(lambda: process_gone(int(pid_file.read_text())))
+
+
+# Run in the child: an engine whose synthesis never finishes (the callback from espeak-ng's thread
+# never returns), as a wedged espeak-ng would look.
+WEDGED_CHILD = """\
+import json, sys, time
+from pathlib import Path
+import pyttsx3.drivers.espeak
+from calmcoach.errors import DeliveryError
+from calmcoach.outputs.voice import TtsSpeaker
+from calmcoach.schedule.model import VoiceSettings
+
+pyttsx3.drivers.espeak.EspeakDriver._onSynth = lambda self, wav, numsamples, events: time.sleep(3600)
+speaker = TtsSpeaker(VoiceSettings(), Path(sys.argv[1]), player=["true"], synth_timeout_s=1)
+report = {}
+for attempt in ("first", "second"):
+    started = time.monotonic()
+    try:
+        speaker.synthesize("Breathe in.")
+    except DeliveryError as error:
+        report[attempt] = [error.message, time.monotonic() - started]
+report["check"] = speaker.check()
+print(json.dumps(report))
+"""
+
+
+def test_a_wedged_engine_fails_within_the_timeout_and_then_at_once(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WEDGED_CHILD, str(tmp_path / "cache")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    report = json.loads(done.stdout)
+    message = "espeak-ng stopped answering: synthesis took longer than 1.11 s"
+    assert report["first"][0] == message
+    assert 1.11 <= report["first"][1] < 10
+    assert report["second"][0] == message
+    assert report["second"][1] < 0.5  # does not queue behind the stuck phrase
+    assert report["check"] == message

@@ -12,7 +12,7 @@ Traps in pyttsx3 2.99 with espeak-ng (DESIGN section 4) that shape this module:
   the last, and after `save_to_file()` a later `say()` overwrites the file: so `say()` is never
   called, only `save_to_file(text, path)` followed by `runAndWait()`, one phrase at a time;
 - `runAndWait()` with nothing queued repeats the last text: every `runAndWait()` follows a
-  `save_to_file()`;
+  `save_to_file()`; and on a new engine's first phrase it returns before the file is written;
 - errors in queued commands (an unknown voice) are not raised but sent to `error` listeners, so
   they are collected and raised after `runAndWait()`;
 - `getProperty('rate')` is unreliable, so voice, rate and volume are set before every phrase and
@@ -31,9 +31,8 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,7 @@ INIT_TIMEOUT_S = 10.0
 JOIN_TIMEOUT_S = 1.0
 IDLE_TIMEOUT_S = 5.0  # espeak-ng finishes a phrase's tail in milliseconds
 IDLE_POLL_S = 0.001
+FINISH_TIMEOUT_S = 60.0  # callers time out sooner (SYNTH_TIMEOUT_S); this only frees the thread
 NO_LIBRARY = "libespeak-ng1 is not installed: apt-get install libespeak-ng1"
 NO_PYTTSX3 = "pyttsx3 is not installed in calmcoach's environment: pip install 'pyttsx3==2.99'"
 NO_DATA = (
@@ -104,11 +104,32 @@ class _Render:
 
 @dataclass
 class _OpenEngine:
+    """The engine and what its listeners have heard during the current phrase."""
+
     engine: Any  # pyttsx3.Engine: untyped
     espeak: Any  # pyttsx3.drivers._espeak, the ctypes binding
-    errors: list[BaseException]
     default_voice: str | None
-    close: Callable[[], None]
+    errors: list[BaseException] = field(default_factory=list)
+    outcomes: list[bool] = field(default_factory=list)  # `completed` of each finished utterance
+    finished: threading.Event = field(default_factory=threading.Event)
+    tokens: list[object] = field(default_factory=list)
+
+    def listen(self) -> None:
+        def on_error(exception: BaseException, **_: object) -> None:
+            self.errors.append(exception)
+
+        def on_finished(completed: bool = True, **_: object) -> None:
+            self.outcomes.append(completed)
+            self.finished.set()
+
+        self.tokens = [
+            self.engine.connect("error", on_error),
+            self.engine.connect("finished-utterance", on_finished),
+        ]
+
+    def close(self) -> None:
+        for token in self.tokens:
+            self.engine.disconnect(token)
 
 
 class SpeechEngine:
@@ -200,23 +221,21 @@ def _open_engine() -> _OpenEngine:
     if driver is not None:
         # The driver prints a line to stdout for every saved file; shadow `print` in its module.
         driver.print = _discard  # type: ignore[attr-defined]
-    errors: list[BaseException] = []
-
-    def on_error(exception: BaseException, **_: object) -> None:
-        errors.append(exception)
-
-    token = engine.connect("error", on_error)
     # The voice espeak-ng chose at start-up (pyttsx3 remembers it on the driver class); reading the
     # engine's current voice instead would pick up whatever another speaker set last.
     default_voice = getattr(getattr(driver, "EspeakDriver", None), "_defaultVoice", None)
     if not isinstance(default_voice, str) or not default_voice:
         default_voice = engine.getProperty("voice")
-    return _OpenEngine(engine, _espeak, errors, default_voice, lambda: engine.disconnect(token))
+    opened = _OpenEngine(engine, _espeak, default_voice)
+    opened.listen()
+    return opened
 
 
 def _render(opened: _OpenEngine, request: _Render) -> None:
-    engine, errors = opened.engine, opened.errors
-    errors.clear()
+    engine = opened.engine
+    opened.errors.clear()
+    opened.outcomes.clear()
+    opened.finished.clear()
     voice = request.voice.voice or opened.default_voice
     if voice:
         engine.setProperty("voice", voice)
@@ -225,9 +244,16 @@ def _render(opened: _OpenEngine, request: _Render) -> None:
     _wait_until_idle(opened.espeak)  # else runAndWait() cancels this phrase (see the notes above)
     engine.save_to_file(request.text, str(request.dest))
     engine.runAndWait()
-    _wait_until_idle(opened.espeak)  # the file is written from espeak-ng's thread
-    if errors:
-        raise DeliveryError(describe_render_error(errors[0], voice))
+    # On an engine's first phrase runAndWait() returns before espeak-ng has even started (pyttsx3
+    # runs the queued endLoop first). The file is written from espeak-ng's thread, which then
+    # reports "finished-utterance": that, not runAndWait(), says the file is complete.
+    if not opened.finished.wait(FINISH_TIMEOUT_S):
+        raise DeliveryError(f"espeak-ng did not finish a phrase within {FINISH_TIMEOUT_S:g} s")
+    _wait_until_idle(opened.espeak)
+    if opened.errors:
+        raise DeliveryError(describe_render_error(opened.errors[0], voice))
+    if not all(opened.outcomes):
+        raise DeliveryError("espeak-ng stopped before the end of the phrase")
 
 
 def _wait_until_idle(espeak: Any) -> None:

@@ -171,7 +171,10 @@ class TtsSpeaker:
         try:
             rate, samples = read_pcm(raw)
         except (OSError, EOFError, wave.Error) as exc:
-            raise DeliveryError(f"espeak-ng wrote an unreadable WAV for {_short(words)!r}: {exc}") from exc
+            detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            raise DeliveryError(
+                f"espeak-ng wrote an unreadable WAV for {_short(words)!r} ({detail})"
+            ) from exc
         if not samples:
             raise DeliveryError(f"espeak-ng produced no audio for {_short(words)!r}")
         try:
