@@ -41,7 +41,6 @@ from calmcoach.schedule.model import VoiceSettings
 
 ESPEAK_LIBRARY = "libespeak-ng.so.1"  # the soname pyttsx3 2.99 loads on Linux
 INIT_TIMEOUT_S = 10.0
-JOIN_TIMEOUT_S = 1.0
 IDLE_TIMEOUT_S = 5.0  # espeak-ng finishes a phrase's tail in milliseconds
 IDLE_POLL_S = 0.001
 FINISH_TIMEOUT_S = 60.0  # callers time out sooner (SYNTH_TIMEOUT_S); this only frees the thread
@@ -112,7 +111,6 @@ class _OpenEngine:
     errors: list[BaseException] = field(default_factory=list)
     outcomes: list[bool] = field(default_factory=list)  # `completed` of each finished utterance
     finished: threading.Event = field(default_factory=threading.Event)
-    tokens: list[object] = field(default_factory=list)
 
     def listen(self) -> None:
         def on_error(exception: BaseException, **_: object) -> None:
@@ -122,33 +120,27 @@ class _OpenEngine:
             self.outcomes.append(completed)
             self.finished.set()
 
-        self.tokens = [
-            self.engine.connect("error", on_error),
-            self.engine.connect("finished-utterance", on_finished),
-        ]
-
-    def close(self) -> None:
-        for token in self.tokens:
-            self.engine.disconnect(token)
+        self.engine.connect("error", on_error)
+        self.engine.connect("finished-utterance", on_finished)
 
 
 class SpeechEngine:
-    """A thread that owns a pyttsx3 engine; `render()` asks it for one WAV file and waits."""
+    """A thread that owns a pyttsx3 engine; `render()` asks it for one WAV file and waits.
+
+    Make it only through `shared_engine()`: a second one in the same process would share pyttsx3's
+    engine with the first from another thread, which is what hangs."""
 
     def __init__(self, *, init_timeout_s: float = INIT_TIMEOUT_S) -> None:
         self._init_timeout_s = init_timeout_s
-        self._requests: queue.SimpleQueue[_Render | None] = queue.SimpleQueue()
+        self._requests: queue.SimpleQueue[_Render] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._problem: str | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._closed = False
 
     def problem(self) -> str | None:
         """Start the engine thread if needed; return None when the engine works, else why not."""
         with self._lock:
-            if self._closed:
-                return "the speech engine is closed"
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="calmcoach-tts", daemon=True)
                 self._thread.start()
@@ -173,16 +165,6 @@ class SpeechEngine:
             self._problem = f"espeak-ng stopped answering: synthesis took longer than {timeout_s:g} s"
             raise DeliveryError(self._problem) from None
 
-    def close(self) -> None:
-        """Let the engine thread end once it has finished the phrase it is on (the shared engine is
-        never closed: see the module's notes)."""
-        with self._lock:
-            self._closed = True
-            thread = self._thread
-        self._requests.put(None)
-        if thread is not None:
-            thread.join(JOIN_TIMEOUT_S)
-
     def _run(self) -> None:
         try:
             opened = _open_engine()
@@ -191,12 +173,10 @@ class SpeechEngine:
             self._ready.set()
             return
         self._ready.set()
-        try:
-            while (request := self._requests.get()) is not None:
-                if request.future.set_running_or_notify_cancel():
-                    self._serve(opened, request)
-        finally:
-            opened.close()
+        while True:  # until the process ends: the engine cannot be set up twice
+            request = self._requests.get()
+            if request.future.set_running_or_notify_cancel():
+                self._serve(opened, request)
 
     @staticmethod
     def _serve(opened: _OpenEngine, request: _Render) -> None:
