@@ -17,11 +17,16 @@ from dataclasses import dataclass, field
 KeyPath = tuple[str | int, ...]
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
+# Paths are recorded only this deep: a key of 100 000 dotted parts must not cost 10^10 steps.
+# Such nesting is refused anyway, through `LineMap.max_depth`.
+MAX_KEY_PARTS = 64
+_SIGNIFICANT = re.compile(r"[#\"'\[\]{}]")
 
 
 @dataclass
 class LineMap:
-    """The 1-based line of each table and key path, and the deepest nesting of values seen."""
+    """The 1-based line of each table and key path, and the deepest nesting seen (of arrays and
+    inline tables, or of tables through dotted keys and headers)."""
 
     lines: dict[KeyPath, int] = field(default_factory=dict)
     max_depth: int = 0
@@ -111,6 +116,11 @@ def _scan_value(text: str, pos: int, state: _ValueState, on_depth: _DepthWatch, 
             state.string_end = None
             pos = end
             continue
+        # Jump to the next character that matters; a long array of numbers is mostly not.
+        found = _SIGNIFICANT.search(text, pos)
+        if found is None:
+            return
+        pos = found.start()
         char = text[pos]
         if char == "#":
             return
@@ -189,7 +199,9 @@ def scan(text: str) -> LineMap:
     tables = _Tables()
     state = _ValueState()
     depth = _DepthWatch()
-    for number, line in enumerate(text.splitlines(), start=1):
+    # TOML ends lines with \n (or \r\n) only; str.splitlines would also split on \x0c or
+    # U+2028 and number the lines differently from tomllib.
+    for number, line in enumerate(text.split("\n"), start=1):
         if state.open:
             _scan_value(line, 0, state, depth, number)
             continue
@@ -199,16 +211,19 @@ def scan(text: str) -> LineMap:
             array = stripped.startswith("[[")
             key = _read_key(line, offset + (2 if array else 1))
             if key is not None:
-                path = tables.enter(key[0], array=array)
-                for end in range(1, len(path) + 1):
-                    result.lines.setdefault(path[:end], number)
+                depth.saw(len(key[0]), number)
+                if len(key[0]) <= MAX_KEY_PARTS:
+                    path = tables.enter(key[0], array=array)
+                    for end in range(1, len(path) + 1):
+                        result.lines.setdefault(path[:end], number)
             continue
         key = _read_key(line, offset)
         if key is None or key[1] >= len(line) or line[key[1]] != "=":
             continue
         names, end = key
+        depth.saw(len(tables.current) + len(names), number)  # dotted keys nest tables too
         path = tables.current
-        for name in names:
+        for name in names[:MAX_KEY_PARTS]:
             path = (*path, name)
             result.lines.setdefault(path, number)
         _scan_value(line, end + 1, state, depth, number)

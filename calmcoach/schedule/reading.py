@@ -119,7 +119,7 @@ def _syntax_problem(error: tomllib.TOMLDecodeError, text: str) -> tuple[str, int
     if position:
         return f"{message[: position.start()]} (column {position[2]})", int(position[1])
     at_end = _TOML_AT_END.search(message)
-    last_line = max(1, len(text.splitlines()))
+    last_line = text.rstrip("\n").count("\n") + 1
     if at_end:
         return f"{message[: at_end.start()]} (at the end of the file)", last_line
     return message, last_line
@@ -149,6 +149,6 @@ def parse(text: str, report: FileReport) -> dict[str, Any] | None:
     except tomllib.TOMLDecodeError as error:
         message, line = _syntax_problem(error, text)
         report.add_file_problem(f"TOML syntax error: {message}", line)
-    except RecursionError:  # nesting the scanner did not see, such as very long dotted keys
+    except RecursionError:  # a backstop: the scanner's depth check should refuse such files first
         report.add_file_problem(f"values are nested too deeply; expected at most {MAX_DEPTH} levels")
     return None
