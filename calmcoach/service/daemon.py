@@ -228,7 +228,8 @@ class Service:
             except BlockingIOError:
                 continue
             if signal.SIGHUP in received:
-                self.reload(reason="SIGHUP")
+                with contextlib.suppress(CommandError):  # logged, and kept for `status`
+                    self.reload(reason="SIGHUP")
             if signal.SIGTERM in received or signal.SIGINT in received:
                 name = "SIGINT" if signal.SIGINT in received else "SIGTERM"
                 log.info("received %s: stopping", name)
