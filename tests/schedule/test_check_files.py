@@ -47,7 +47,8 @@ def _nul(folder: Path) -> tuple[Path, str]:
     offset = data.index(b"\0")
     return (
         path,
-        f":6: contains a NUL byte at byte offset {offset}: expected a text file in UTF-8, is it a binary file?",
+        f":6: contains a NUL byte at byte offset {offset}: "
+        "expected a text file in UTF-8, is it a binary file?",
     )
 
 
@@ -146,7 +147,10 @@ def test_a_permission_denied_is_reported(tmp_path: Path, cli: Cli) -> None:
     path = folder / "secret.toml"
     path.write_text(WATER)
     path.chmod(0)
-    expected = f"{path}: permission denied: calmcoach may not read this file (check its permissions and its folder's)"
+    expected = (
+        f"{path}: permission denied: calmcoach may not read this file "
+        "(check its permissions and its folder's)"
+    )
     if os.geteuid() == 0:
         calmcoach = Path(sys.executable).parent / "calmcoach"
         no_override = "-dac_override,-dac_read_search"
