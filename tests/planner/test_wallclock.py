@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from calmcoach.planner.wallclock import resolve, to_utc
+from calmcoach.planner.wallclock import ZoneClock, resolve, to_utc
 from tests.planner.build import BERLIN, NEW_YORK
 
 
@@ -80,3 +80,48 @@ def test_to_utc_refuses_naive_datetimes_and_converts_aware_ones() -> None:
         to_utc(datetime(2026, 3, 29, 9, 0))
     plus_two = timezone(timedelta(hours=2))
     assert to_utc(datetime(2026, 3, 29, 9, 0, tzinfo=plus_two)) == datetime(2026, 3, 29, 7, 0, tzinfo=UTC)
+
+
+HAVANA = ZoneInfo("America/Havana")  # springs forward at midnight: 00:00 becomes 01:00
+
+
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [
+        pytest.param(BERLIN, date(2026, 3, 29), id="berlin-spring"),
+        pytest.param(BERLIN, date(2026, 10, 25), id="berlin-autumn"),
+        pytest.param(NEW_YORK, date(2026, 11, 1), id="new-york-autumn"),
+        pytest.param(HAVANA, date(2026, 3, 8), id="havana-midnight-gap"),
+        pytest.param(HAVANA, date(2026, 10, 31), id="havana-day-before-autumn"),
+        pytest.param(HAVANA, date(2026, 11, 1), id="havana-autumn"),
+    ],
+)
+def test_zone_clock_agrees_with_resolve_every_minute_of_a_change_day_and_its_neighbours(
+    zone: ZoneInfo, day: date
+) -> None:
+    clock = ZoneClock(zone)
+    for offset_days in (-1, 0, 1):
+        current = day + timedelta(days=offset_days)
+        for minute in range(24 * 60):
+            wall = time(minute // 60, minute % 60)
+            assert clock.instant(current, wall) == resolve(current, wall, zone), (current, wall)
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "plain"),
+    [
+        pytest.param(BERLIN, date(2026, 3, 28), True, id="berlin-before-spring"),
+        pytest.param(BERLIN, date(2026, 3, 29), False, id="berlin-spring"),
+        pytest.param(BERLIN, date(2026, 10, 25), False, id="berlin-autumn"),
+        pytest.param(HAVANA, date(2026, 3, 7), True, id="havana-before-its-midnight-gap"),
+        pytest.param(HAVANA, date(2026, 3, 8), False, id="havana-23-hour-day"),
+    ],
+)
+def test_zone_clock_knows_which_days_have_a_change(zone: ZoneInfo, day: date, plain: bool) -> None:
+    assert (ZoneClock(zone).offset_on(day) is not None) is plain
+
+
+def test_a_missing_midnight_fires_when_the_day_begins() -> None:
+    assert resolve(date(2026, 3, 8), time(0, 30), HAVANA).astimezone(HAVANA) == datetime(
+        2026, 3, 8, 1, 0, tzinfo=HAVANA
+    )
