@@ -21,6 +21,8 @@ COMMANDS: tuple[str, ...] = (
     # One line per command module, in the order of `calmcoach --help`.
     "run",
     "check",
+    "breathe",
+    "stretch",
     "tip",
     "log",
     "done",

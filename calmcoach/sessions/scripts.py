@@ -111,7 +111,7 @@ def stopped_message(done: int, planned: int, unit: str) -> str:
 
 
 def finished_message(title: str, done: int, unit: str, seconds: float) -> str:
-    return f"{title}: {plural(done, unit)} in {clock_length(seconds)}. Well done."
+    return f"{title}: {plural(done, unit)} in {clock_length(seconds)}."
 
 
 # Tips that close a session well: general calm and care, not instructions for another exercise.

@@ -97,7 +97,7 @@ class Segment:
 
 @dataclass(frozen=True)
 class Timeline:
-    kind: str  # "breathe" or "stretch"
+    kind: str  # "breathing" or "stretch", as reminders and the history name them
     name: str  # the pattern or routine name
     title: str
     unit: str  # what a cycle is called: "cycle" or "hold"
@@ -221,7 +221,7 @@ def breathing_timeline(
     duration = _ms(closing_at + speech_s(closing) + GAP_S)
     segments.append(Segment(closing_at, duration, "Well done", 0, detail=closing))
     return Timeline(
-        kind="breathe",
+        kind="breathing",
         name=pattern.name,
         title=title,
         unit="cycle",
