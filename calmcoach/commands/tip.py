@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--spoken",
         action="store_true",
-        help="print the variant written to be read aloud, alone when piped (calmcoach tip --spoken | espeak-ng)",
+        help="print the variant written to be read aloud (alone when piped: tip --spoken | espeak-ng)",
     )
     parser.set_defaults(func=run)
 

@@ -11,16 +11,15 @@ so the command and the service share one rotation kept in the state folder.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+import pkgutil
 import re
 import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -204,8 +203,12 @@ class Tip:
 
 def load_tips() -> tuple[Tip, ...]:
     """Return the packaged catalogue, checked; raise TipDataError if the data file is broken."""
-    data = resources.files("calmcoach.content.data").joinpath("tips.toml")
-    return parse_tips(data.read_text(encoding="utf-8"), origin="calmcoach/content/data/tips.toml")
+    # pkgutil reads through the package's loader (so a zipped install works too) without pulling
+    # in importlib.resources' readers and zipfile, which would cost `calmcoach tip` a few ms.
+    data = pkgutil.get_data("calmcoach.content.data", "tips.toml")
+    if data is None:
+        raise TipDataError("calmcoach.content.data: the package cannot read its data files")
+    return parse_tips(data.decode("utf-8"), origin="calmcoach/content/data/tips.toml")
 
 
 def parse_tips(text: str, origin: str = "tips.toml") -> tuple[Tip, ...]:
@@ -214,7 +217,9 @@ def parse_tips(text: str, origin: str = "tips.toml") -> tuple[Tip, ...]:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise TipDataError(f"{origin}: not valid TOML: {error}") from error
-    problems = [f"unknown top-level key {key!r} (expected [[tip]] tables)" for key in document if key != "tip"]
+    problems = [
+        f"unknown top-level key {key!r} (expected [[tip]] tables)" for key in document if key != "tip"
+    ]
     entries = document.get("tip", [])
     if not isinstance(entries, list) or not entries:
         problems.append("expected at least one [[tip]] table")
@@ -230,7 +235,9 @@ def parse_tips(text: str, origin: str = "tips.toml") -> tuple[Tip, ...]:
             seen.add(tip.id)
             tips.append(tip)
     if problems:
-        raise TipDataError(f"{origin}: the tip catalogue is broken:\n" + "\n".join(f"  {p}" for p in problems))
+        raise TipDataError(
+            f"{origin}: the tip catalogue is broken:\n" + "\n".join(f"  {p}" for p in problems)
+        )
     return tuple(tips)
 
 
@@ -238,7 +245,9 @@ def _parse_entry(entry: object, where: str) -> tuple[Tip | None, list[str]]:
     """Given one [[tip]] table, return the tip (or None) and what is wrong with it."""
     if not isinstance(entry, dict):
         return None, [f"{where}: expected a table, got {type(entry).__name__}"]
-    problems = [f"{where}.{key}: unknown key (expected {', '.join(FIELDS)})" for key in entry if key not in FIELDS]
+    problems = [
+        f"{where}.{key}: unknown key (expected {', '.join(FIELDS)})" for key in entry if key not in FIELDS
+    ]
     values: dict[str, str] = {}
     for name in FIELDS:
         value = entry.get(name)
@@ -250,13 +259,21 @@ def _parse_entry(entry: object, where: str) -> tuple[Tip | None, list[str]]:
         return None, problems
     tip = Tip(**values)
     if not _SLUG.fullmatch(tip.id):
-        problems.append(f"{where}.id: expected a lower-case slug like 'hydration-muscle-water', got {tip.id!r}")
+        problems.append(
+            f"{where}.id: expected a lower-case slug like 'hydration-muscle-water', got {tip.id!r}"
+        )
     if tip.category not in CATEGORIES:
-        problems.append(f"{where}.category: unknown category {tip.category!r}; expected one of {', '.join(CATEGORIES)}")
+        problems.append(
+            f"{where}.category: unknown category {tip.category!r}; expected one of {', '.join(CATEGORIES)}"
+        )
     elif not tip.id.startswith(tip.category + "-"):
-        problems.append(f"{where}.id: expected it to start with its category, '{tip.category}-', got {tip.id!r}")
+        problems.append(
+            f"{where}.id: expected it to start with its category, '{tip.category}-', got {tip.id!r}"
+        )
     if tip.source not in SOURCES:
-        problems.append(f"{where}.source: unknown source {tip.source!r}; expected one of {', '.join(SOURCES)}")
+        problems.append(
+            f"{where}.source: unknown source {tip.source!r}; expected one of {', '.join(SOURCES)}"
+        )
     return (None if problems else tip), problems
 
 
@@ -310,17 +327,21 @@ def pick_tip(
     return rng.choice(fresh)
 
 
-def extend_round(tips: Sequence[Tip], category: str | None, shown: Sequence[str], tip: Tip) -> tuple[str, ...]:
+def extend_round(
+    tips: Sequence[Tip], category: str | None, shown: Sequence[str], tip: Tip
+) -> tuple[str, ...]:
     """Given a topic's round so far and the tip just shown, return the round to remember.
 
-    Ids no longer in the catalogue are dropped; a tip that completes nothing new (its topic was
-    exhausted, or it was already in the round) starts the next round.
+    Ids no longer in the catalogue are dropped. If the round was complete, the tip starts the next
+    one. A tip already in the round (possible when it was picked for another topic: a caffeine tip
+    asked for by `--topic caffeine` is also recorded in the any-topic round) moves to the end, so
+    that it counts as shown last without throwing away what the round remembers.
     """
     pool = {t.id for t in of_topic(tips, category)}
     so_far = tuple(dict.fromkeys(i for i in shown if i in pool))
-    if tip.id in so_far or pool <= set(so_far):
+    if pool <= set(so_far):
         return (tip.id,)
-    return (*so_far, tip.id)
+    return (*(i for i in so_far if i != tip.id), tip.id)
 
 
 @dataclass(frozen=True)
@@ -375,7 +396,9 @@ def read_rotation(path: Path) -> tuple[Rotation, str | None]:
         isinstance(key, str) and isinstance(ids, list) and all(isinstance(i, str) for i in ids)
         for key, ids in rounds.items()
     ):
-        return Rotation(), _unusable(path, f'expected {{"version": {_STATE_VERSION}, "rounds": {{topic: [ids]}}}}')
+        return Rotation(), _unusable(
+            path, f'expected {{"version": {_STATE_VERSION}, "rounds": {{topic: [ids]}}}}'
+        )
     return Rotation(MappingProxyType({key: tuple(ids) for key, ids in rounds.items()})), None
 
 
@@ -391,12 +414,13 @@ def write_rotation(path: Path, rotation: Rotation) -> None:
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     body = json.dumps({"version": _STATE_VERSION, "rounds": {k: list(v) for k, v in rotation.rounds.items()}})
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # A unique temporary name, so that two writers (the service and a `calmcoach tip`) never share one.
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(body + "\n")
-        os.replace(temporary, path)
+        temporary.replace(path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
         raise
