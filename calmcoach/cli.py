@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     # One line per command module, in the order of `calmcoach --help`.
     "run",
     "check",
+    "agenda",
     "breathe",
     "stretch",
     "tip",
