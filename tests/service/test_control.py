@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import shutil
 import socket
 import stat
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -160,3 +166,34 @@ def test_close_removes_the_socket(tmp_path: Path) -> None:
     assert not srv.path.exists()
     with pytest.raises(CalmcoachError):
         ControlClient(srv.path).request("status")
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="only root can connect as another user to check SO_PEERCRED")
+def test_a_peer_of_another_uid_is_refused() -> None:
+    # Loosen every permission on purpose (a world-readable folder, a 0666 socket): SO_PEERCRED
+    # must refuse the other user even when the file system would let them in.
+    folder = Path(tempfile.mkdtemp(prefix="cc-peer-"))
+    folder.chmod(0o755)
+    handler = Recorder()
+    srv = ControlServer(folder / "control.sock", handler)
+    srv.start()
+    try:
+        srv.path.chmod(0o666)
+        script = (
+            "import os, socket, sys; os.setgid(65534); os.setuid(65534);"
+            "s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]);"
+            's.sendall(b\'{"command": "status"}\\n\'); sys.stdout.write(s.recv(4096).decode())'
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script, str(srv.path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    finally:
+        srv.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"ok": False, "error": "permission denied: another user's service"}
+    assert handler.calls == []
