@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from array import array
 from collections.abc import Callable
@@ -55,9 +54,3 @@ def process_gone(pid: int) -> bool:
         return True
     state = stat.rsplit(")", 1)[1].split()[0]
     return state in {"Z", "X"}
-
-
-def path_without_players(folder: Path) -> str:
-    """Return a PATH holding only `folder` (no pw-play, paplay or aplay from the system)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    return os.fspath(folder)

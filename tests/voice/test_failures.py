@@ -180,3 +180,70 @@ def test_a_wedged_engine_fails_within_the_timeout_and_then_at_once(tmp_path: Pat
     assert report["second"][0] == message
     assert report["second"][1] < 0.5  # does not queue behind the stuck phrase
     assert report["check"] == message
+
+
+# Run in the child: on chosen runs (numbered from 1, one per runAndWait), the phrase ends the way
+# pyttsx3 ends a phrase it cancels because espeak-ng looked busy as it started: no file written,
+# "finished-utterance" with completed=False. (Forcing the real cancel is not deterministic:
+# espeak-ng sometimes finishes a short phrase before pyttsx3 gets round to cancelling it.)
+CANCELLING_CHILD = """\
+import json, sys
+from pathlib import Path
+import pyttsx3.drivers.espeak
+from calmcoach.errors import DeliveryError
+from calmcoach.outputs.voice import TtsSpeaker
+from calmcoach.outputs.wavtools import wav_duration
+from calmcoach.schedule.model import VoiceSettings
+
+Driver = pyttsx3.drivers.espeak.EspeakDriver
+cancel_on = json.loads(sys.argv[2])
+runs = []
+start_synthesis = Driver._start_synthesis
+
+def cancelled_or_real(self, text):
+    runs.append(len(runs) + 1)
+    if cancel_on != "all" and runs[-1] not in cancel_on:
+        return start_synthesis(self, text)
+    self._proxy.notify("finished-utterance", completed=False)  # what iterate() does on a cancel
+    self._proxy.setBusy(False)
+    self.endLoop()
+
+Driver._start_synthesis = cancelled_or_real
+speaker = TtsSpeaker(VoiceSettings(), Path(sys.argv[1]), player=["true"])
+report = {}
+for text in ("Breathe in.", "Hold your breath for seven."):
+    try:
+        report[text] = wav_duration(speaker.synthesize(text))
+    except DeliveryError as error:
+        report[text] = error.message
+report["runs"] = len(runs)
+print(json.dumps(report))
+"""
+GAVE_UP = "espeak-ng cancelled the phrase 3 times in a row"
+
+
+@pytest.mark.parametrize(
+    ("cancel_on", "gives_up", "runs"),
+    [
+        pytest.param([1], False, 3, id="first-phrase-cancelled-once"),
+        pytest.param([2, 3], False, 4, id="second-phrase-cancelled-twice"),
+        pytest.param("all", True, 6, id="always-cancelled"),
+    ],
+)
+def test_a_phrase_pyttsx3_cancels_is_synthesized_again(
+    tmp_path: Path, cancel_on: object, gives_up: bool, runs: int
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", CANCELLING_CHILD, str(tmp_path / "cache"), json.dumps(cancel_on)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    report = json.loads(done.stdout)
+    if gives_up:
+        assert report["Breathe in."] == report["Hold your breath for seven."] == GAVE_UP
+    else:
+        assert 0.4 < report["Breathe in."] < 2.0
+        assert 1.0 < report["Hold your breath for seven."] < 4.0  # the whole phrase
+    assert report["runs"] == runs

@@ -19,7 +19,7 @@ from calmcoach.outputs.voice import TtsSpeaker
 from calmcoach.outputs.voice.cache import cache_key
 from calmcoach.outputs.wavtools import read_pcm, rms, wav_duration
 from calmcoach.schedule.model import VoiceSettings
-from tests.voice.helpers import SPEECH_LEVEL, speech_start_s, speech_tail_s
+from tests.voice.helpers import speech_start_s, speech_tail_s
 
 SHORT = "Breathe in slowly."
 LONG = (
@@ -34,7 +34,7 @@ def test_a_short_phrase_is_a_trimmed_mono_sixteen_bit_clip_of_speech(speaker: Tt
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 22050)
     rate, samples = read_pcm(path)
     assert 0.5 <= len(samples) / rate <= 3.0
-    assert rms(samples) > 5 * SPEECH_LEVEL / 4  # well above silence: speech, at volume 0.8
+    assert rms(samples) > 1500  # speech at volume 0.8 averages near 2700; silence is 0
     assert speech_start_s(samples, rate) <= 0.030
     assert speech_tail_s(samples, rate) <= 0.030
 

@@ -5,9 +5,10 @@ Traps in pyttsx3 2.99 with espeak-ng (DESIGN section 4) that shape this module:
   down and made again (espeak-ng initializes once per process; a dropped engine's destructor
   unhooks the process-wide synthesis callback): so there is one engine thread per process, shared
   by every speaker (`shared_engine()`), and it lives until the process ends;
-- espeak-ng synthesizes on a thread of its own, and pyttsx3 cancels a new phrase when it finds
-  espeak-ng still finishing the previous one (it then writes an empty file): so the engine thread
-  waits until espeak-ng is idle before and after every phrase;
+- espeak-ng synthesizes (and even sets the rate and volume) on a thread of its own, and pyttsx3
+  cancels a new phrase when it finds espeak-ng busy as the phrase starts (it then writes an empty
+  file, or leaves a flag that cancels the next phrase): so the engine thread waits until espeak-ng
+  is idle before and after every phrase, and synthesizes a cancelled phrase again;
 - `say()` plays through `aplay` with no timeout, several `say()` before one `runAndWait()` speak only
   the last, and after `save_to_file()` a later `say()` overwrites the file: so `say()` is never
   called, only `save_to_file(text, path)` followed by `runAndWait()`, one phrase at a time;
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import logging
 import queue
 import sys
 import threading
@@ -43,12 +45,15 @@ ESPEAK_LIBRARY = "libespeak-ng.so.1"  # the soname pyttsx3 2.99 loads on Linux
 INIT_TIMEOUT_S = 10.0
 IDLE_TIMEOUT_S = 5.0  # espeak-ng finishes a phrase's tail in milliseconds
 IDLE_POLL_S = 0.001
+RENDER_ATTEMPTS = 3
 FINISH_TIMEOUT_S = 60.0  # callers time out sooner (SYNTH_TIMEOUT_S); this only frees the thread
 NO_LIBRARY = "libespeak-ng1 is not installed: apt-get install libespeak-ng1"
 NO_PYTTSX3 = "pyttsx3 is not installed in calmcoach's environment: pip install 'pyttsx3==2.99'"
 NO_DATA = (
     "espeak-ng could not start; its voice data may be missing: apt-get install --reinstall espeak-ng-data"
 )
+
+_log = logging.getLogger(__name__)
 
 # Process-wide on purpose: what it guards (pyttsx3's engine, espeak-ng's callback) is process-wide,
 # and can be set up only once per process.
@@ -214,14 +219,28 @@ def _open_engine() -> _OpenEngine:
 def _render(opened: _OpenEngine, request: _Render) -> None:
     engine = opened.engine
     opened.errors.clear()
-    opened.outcomes.clear()
-    opened.finished.clear()
     voice = request.voice.voice or opened.default_voice
     if voice:
         engine.setProperty("voice", voice)
     engine.setProperty("rate", int(request.voice.rate))
     engine.setProperty("volume", float(request.voice.volume))
-    _wait_until_idle(opened.espeak)  # else runAndWait() cancels this phrase (see the notes above)
+    for _ in range(RENDER_ATTEMPTS):
+        if _render_once(opened, request):
+            return
+    raise DeliveryError(f"espeak-ng cancelled the phrase {RENDER_ATTEMPTS} times in a row")
+
+
+def _render_once(opened: _OpenEngine, request: _Render) -> bool:
+    """Synthesize the phrase once; return False when pyttsx3 cancelled it (then try again).
+
+    pyttsx3 cancels a phrase when espeak-ng looks busy as it starts, and espeak-ng runs even
+    setting the rate or volume on its own thread; a cancel is complete when it returns, so trying
+    again once espeak-ng is idle is safe.
+    """
+    engine = opened.engine
+    opened.outcomes.clear()
+    opened.finished.clear()
+    _wait_until_idle(opened.espeak)
     engine.save_to_file(request.text, str(request.dest))
     engine.runAndWait()
     # On an engine's first phrase runAndWait() returns before espeak-ng has even started (pyttsx3
@@ -231,9 +250,13 @@ def _render(opened: _OpenEngine, request: _Render) -> None:
         raise DeliveryError(f"espeak-ng did not finish a phrase within {FINISH_TIMEOUT_S:g} s")
     _wait_until_idle(opened.espeak)
     if opened.errors:
-        raise DeliveryError(describe_render_error(opened.errors[0], voice))
-    if not all(opened.outcomes):
-        raise DeliveryError("espeak-ng stopped before the end of the phrase")
+        raise DeliveryError(
+            describe_render_error(opened.errors[0], request.voice.voice or opened.default_voice)
+        )
+    if all(opened.outcomes):
+        return True
+    _log.debug("pyttsx3 cancelled %r as it started; synthesizing it again", request.text)
+    return False
 
 
 def _wait_until_idle(espeak: Any) -> None:
