@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from calmcoach.content.tips import Tip
     from calmcoach.context import Context
 
-_TOPICS = "hydration, caffeine, stretching, minerals, stress, rest, twitch-vs-spasm, doctor"
+TOPICS_HELP = "hydration, caffeine, stretching, minerals, stress, rest, twitch-vs-spasm, doctor"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--topic",
         metavar="T",
-        help=f"only tips of this topic: {_TOPICS} (or words like water, coffee, sleep)",
+        help=f"only tips of this topic: {TOPICS_HELP} (or words like water, coffee, sleep)",
     )
     parser.add_argument("--list", action="store_true", help="show the whole catalogue (or the topic's tips)")
     parser.add_argument("--json", action="store_true", help="print JSON: one object, or a list with --list")
