@@ -9,9 +9,10 @@ from pathlib import Path
 
 from calmcoach.outputs.wavtools import first_above, last_above
 
-# Louder than this counts as speech in the assertions (about -30 dBFS); the trimmer's own
-# threshold is far lower, so these tests do not merely repeat the code under test.
-SPEECH_LEVEL = 1000
+# Louder than this counts as speech in the assertions (about -42 dBFS: the soft start of an "h" or
+# an "f" stays below -30 dBFS for 40 ms); the trimmer's own threshold (64) is lower, so these
+# tests do not merely repeat the code under test.
+SPEECH_LEVEL = 256
 WAIT_S = 20.0  # upper bound for things that should happen in milliseconds
 
 
