@@ -3,12 +3,16 @@ test reads or writes the real user's config, state or cache."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from calmcoach.paths import Paths
+from tests.desktop import Notifications, PrivateBus, RecordingServer
 from tests.support import Cli
 
 XDG_VARIABLES = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR")
@@ -35,3 +39,58 @@ def paths(xdg_home: Path) -> Paths:
 @pytest.fixture
 def cli(paths: Paths) -> Cli:
     return Cli(paths)
+
+
+# A private desktop session for the whole test run (tests/desktop.py): one dbus-daemon, and a
+# notification server on it that records what it receives. In-process tests and the installed
+# `calmcoach` run in subprocesses (which inherit the environment) share the same bus.
+
+BUS_DIR = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Pin DBUS_SESSION_BUS_ADDRESS to our own bus's socket before anything can use D-Bus.
+
+    dbus-python connects once per process and keeps that connection: pinning the address before
+    the first test means no test ever reaches the developer's real desktop bus, and every
+    connection made in this process goes to the bus `session_bus` starts (lazily) at this path.
+    """
+    directory = Path(tempfile.mkdtemp(prefix="calmcoach-bus-"))  # short: sockets allow ~100 bytes
+    config.stash[BUS_DIR] = directory
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={directory / 'bus'}"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    directory = config.stash.get(BUS_DIR, None)
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def session_bus(pytestconfig: pytest.Config) -> Iterator[PrivateBus]:
+    """The session's private bus (no <servicedir>: nothing auto-starts), at the pinned address."""
+    bus = PrivateBus.start(pytestconfig.stash[BUS_DIR] / "bus")
+    yield bus
+    bus.stop()
+
+
+@pytest.fixture(scope="session")
+def notification_server(
+    session_bus: PrivateBus, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RecordingServer]:
+    """The recording notification server on the session bus; tests may stop and start it.
+
+    Prefer `notifications` in tests: it makes sure the server runs and shows only what arrived
+    since the test began.
+    """
+    server = RecordingServer(session_bus, tmp_path_factory.mktemp("notifications") / "received.jsonl")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def notifications(notification_server: RecordingServer) -> Notifications:
+    """The running recording server, as seen by this test: `received()`, `wait_for(n, timeout=)`."""
+    notification_server.start()  # a no-op unless an earlier test stopped it
+    return Notifications(notification_server, since=notification_server.count())
