@@ -21,7 +21,9 @@ _EMPTY_DAYS = 400
 # ... or after this long without a day the calendar allows: a cron on 29 February restricted to
 # Mondays waits up to 40 years (2072 to 2112, as 2100 is not a leap year).
 _CALENDAR_SPAN = timedelta(days=41 * 366)
-_LAST_DAY = date.max - 2 * _DAY  # room for a window that ends the next day
+# Room either side for a window that ends the next day and for the largest UTC offsets.
+_FIRST_DAY = date.min + 2 * _DAY
+_LAST_DAY = date.max - 2 * _DAY
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,11 @@ def agenda(schedule: Schedule, start: datetime, end: datetime) -> list[Firing]:
     return [Firing(clock.local(instant), reminder) for instant, reminder in found]
 
 
+def _later(day: date, span: timedelta) -> date:
+    """Given a day and a span, return the day after it, or the last day we plan for."""
+    return day + span if day <= _LAST_DAY - span else _LAST_DAY
+
+
 def _aware(anchor: datetime | None) -> datetime | None:
     return to_utc(anchor, "anchor") if anchor is not None else None
 
@@ -135,9 +142,15 @@ def _instants(
         return
     planner = DayPlanner(trigger, reminder.between, clock, quiet, anchor)
     # Start a day early: yesterday's window may cross midnight into `after`'s day.
-    day = max(clock.local(after).date(), date.min + _DAY) - _DAY
-    last_day = min(clock.local(until).date() + _DAY, _LAST_DAY) if until is not None else _LAST_DAY
-    give_up = day + _CALENDAR_SPAN
+    try:
+        after_day = clock.local(after).date()
+    except OverflowError:  # past the year 9999 in this zone: nothing can come after it
+        return
+    day = max(after_day, _FIRST_DAY + _DAY) - _DAY
+    last_day = _LAST_DAY
+    if until is not None and until.year < _LAST_DAY.year:
+        last_day = clock.local(until).date() + _DAY
+    give_up = _later(day, _CALENDAR_SPAN)
     empty_days = 0
     last = after
     while day <= last_day and day <= give_up:
@@ -154,7 +167,7 @@ def _instants(
                 yield instant
             empty_days = 0 if fired else empty_days + 1
             if fired:
-                give_up = day + _CALENDAR_SPAN
+                give_up = _later(day, _CALENDAR_SPAN)
             elif until is None and empty_days >= _EMPTY_DAYS:
                 return
         day += _DAY

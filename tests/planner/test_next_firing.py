@@ -255,3 +255,15 @@ class TestCron:
 def test_an_interval_too_long_for_its_window_never_fires() -> None:
     r = reminder(trigger=every(hours=2), between="09:00-10:00")
     assert next_firing(r, settings(), local(BERLIN, *MONDAY)) is None
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        pytest.param(datetime(1, 1, 1, tzinfo=UTC), id="year-1"),
+        pytest.param(datetime(9999, 12, 31, 23, 0, tzinfo=UTC), id="year-9999"),
+    ],
+)
+def test_the_ends_of_the_calendar_do_not_crash(after: datetime) -> None:
+    answer = next_firing(reminder(trigger=at("09:00")), settings(), after)
+    assert answer is None or answer > after
