@@ -190,10 +190,11 @@ def _caffeine_line(settings: Settings, context: ReminderContext) -> tuple[str, s
 
 def _session_line(kind: Kind, context: ReminderContext) -> str:
     what = "breathing break" if kind is Kind.BREATHING else "stretch break"
-    if context.session_length is None:
-        return f"A short {what} starts now."
-    minutes = max(1, round(context.session_length.total_seconds() / 60))
-    length = f"{_number(minutes)}-minute {what}"
+    if context.session_length is None or context.session_length < timedelta(seconds=45):
+        length = f"short {what}"
+    else:
+        minutes = max(1, round(context.session_length.total_seconds() / 60))
+        length = f"{_number(minutes)}-minute {what}"
     lead = context.session_lead or timedelta(0)
     if lead <= timedelta(0):
         return f"A {length} starts now."

@@ -6,10 +6,14 @@ import argparse
 import os
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from calmcoach.commands.common import add_schedule_option
 from calmcoach.context import Context
 from calmcoach.errors import EXIT_OK
+
+if TYPE_CHECKING:
+    from calmcoach.schedule.model import Settings
 
 
 def _lead(text: str) -> timedelta:
@@ -45,16 +49,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from calmcoach.service.daemon import Service, ServiceOptions
     from calmcoach.service.logsetup import configure
-    from calmcoach.service.outputs import build_outputs, build_sessions
+    from calmcoach.service.outputs import ServiceOutputs, build_outputs, build_sessions
 
     configure(ctx.stderr, debug=ctx.debug)
     options = ServiceOptions(schedule_given=list(args.schedule), session_lead=args.session_lead)
+    built: list[ServiceOutputs] = []
+
+    def outputs_for(settings: Settings) -> ServiceOutputs:
+        built.append(build_outputs(settings, ctx.paths))
+        return built[-1]
+
     service = Service(
         ctx.paths,
         ctx.clock,
         options,
-        outputs_factory=lambda settings: build_outputs(settings, ctx.paths),
-        sessions_factory=lambda outputs: build_sessions(outputs, ctx.paths),
+        outputs_factory=outputs_for,
+        # Sessions share the outputs' speaker: one engine, one voice at a time.
+        sessions_factory=lambda _: build_sessions(built[-1], ctx.paths, ctx.clock),
     )
     service.install_signal_handlers()  # before start: a SIGTERM while starting waits in the pipe
     service.start()

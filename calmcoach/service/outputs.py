@@ -23,6 +23,7 @@ from calmcoach.paths import Paths
 from calmcoach.schedule.model import Channel, Settings, VoiceSettings
 
 if TYPE_CHECKING:
+    from calmcoach.clock import Clock
     from calmcoach.outputs.notify import PlyerNotifier
     from calmcoach.outputs.voice import TtsSpeaker
     from calmcoach.service.dispatch import Sessions
@@ -117,6 +118,8 @@ def build_outputs(settings: Settings, paths: Paths) -> ServiceOutputs:
     return ServiceOutputs(PlyerNotifier(), settings.voice, paths.cache / "voice")
 
 
-def build_sessions(outputs: object, paths: Paths) -> Sessions | None:
-    """Return the session runner for breathing and stretch reminders, or None when unavailable."""
-    return None
+def build_sessions(outputs: ServiceOutputs, paths: Paths, clock: Clock) -> Sessions:
+    """Given the outputs (whose speaker the sessions share), return the session runner."""
+    from calmcoach.service.sessions import VoiceSessions
+
+    return VoiceSessions(outputs.speaker, outputs.voice.enabled, paths.state, paths.cache, clock)

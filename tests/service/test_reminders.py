@@ -150,3 +150,10 @@ def test_own_words_are_kept_and_the_title_still_varies() -> None:
     assert {r.message.body for r in results} == {"Roll your shoulders back."}
     for before, after in itertools.pairwise(results):
         assert after.message.title != before.message.title
+
+
+def test_a_session_under_a_minute_is_a_short_break() -> None:
+    context = ReminderContext(now=NOON, session_length=timedelta(seconds=20))
+    result = compose(reminder(Kind.BREATHING), SETTINGS, context, TIPS, random.Random(0))
+    assert isinstance(result, Composed)
+    assert result.message.body.startswith("A short breathing break starts now.")
