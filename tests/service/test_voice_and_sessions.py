@@ -54,7 +54,7 @@ def capture(xdg_home: Path) -> Path:
 def frames(path: Path) -> int:
     try:
         with wave.open(str(path)) as wav:
-            return wav.getnframes()
+            return int(wav.getnframes())
     except (OSError, EOFError, wave.Error):
         return 0
 
