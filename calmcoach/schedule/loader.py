@@ -114,7 +114,12 @@ def _assemble(files: Sequence[_File], default_zone: ZoneInfo | None) -> Schedule
     settings = build_settings(merged, lambda: default_zone or system_zone())
     built_in = tuple(pattern.name for pattern in BUILT_IN)
     declared = set().union(*(found.pattern_names for found in per_file)) - set(built_in)
-    rules = Rules(settings.bedtime, settings.caffeine_cutoff_before_bed, built_in + tuple(sorted(declared)))
+    rules = Rules(
+        settings.bedtime,
+        settings.caffeine_cutoff_before_bed,
+        built_in + tuple(sorted(declared)),
+        settings.quiet_hours,
+    )
     reminders: list[Reminder] = []
     for file in files:
         for index, table in enumerate(file.reminder_tables(), start=1):

@@ -8,7 +8,7 @@ reminder with none: that is the caffeine cut-off, and it fires once a day at bed
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -18,9 +18,10 @@ from calmcoach.schedule import values
 from calmcoach.schedule.cron import cron
 from calmcoach.schedule.hints import did_you_mean
 from calmcoach.schedule.location import FileReport, KeyPath
-from calmcoach.schedule.model import At, Cron, Every, Kind, Reminder, Source, Trigger
+from calmcoach.schedule.model import At, Cron, Every, Kind, Reminder, Source, TimeWindow, Trigger
 from calmcoach.schedule.tables import TableReader
 from calmcoach.schedule.values import Invalid, describe
+from calmcoach.units import format_duration
 
 COMMON_KEYS = ("name", "kind", "every", "at", "cron", "between", "days", "say", "message", "grace")
 KIND_KEYS: dict[Kind, tuple[str, ...]] = {
@@ -48,6 +49,7 @@ class Rules:
     bedtime: time
     caffeine_cutoff: timedelta
     patterns: tuple[str, ...]  # built-in names, then the user's
+    quiet_hours: TimeWindow | None = None
 
     @property
     def cutoff_time(self) -> time:
@@ -155,7 +157,7 @@ def read_reminder(table: object, index: int, report: FileReport, rules: Rules) -
         reader.fail("expected 'minutes' or 'cycles', not both", "cycles")
     if not reader.ok or name is None or kind is None or trigger is None:
         return None
-    return Reminder(
+    reminder = Reminder(
         name=name,
         kind=kind,
         trigger=trigger,
@@ -170,3 +172,47 @@ def read_reminder(table: object, index: int, report: FileReport, rules: Rules) -
         cycles=cycles,
         routine=routine,
     )
+    derived = not any(reader.has(key) for key in TRIGGERS)
+    for key, message in never_fires(reminder, rules, derived=derived):
+        reader.fail(message, key)
+    return reminder if reader.ok else None
+
+
+def _each_minute(window: TimeWindow) -> Iterator[time]:
+    """Given a window, yield each minute in it (it may cross midnight)."""
+    moment = datetime.combine(date(2000, 1, 1), window.start)
+    end = datetime.combine(date(2000, 1, 2 if window.crosses_midnight else 1), window.end)
+    while moment < end:
+        yield moment.time()
+        moment += timedelta(minutes=1)
+
+
+def never_fires(reminder: Reminder, rules: Rules, *, derived: bool = False) -> list[tuple[str | None, str]]:
+    """Given a valid reminder, return (key, message) for each part of it that could never fire.
+
+    The planner drops a time inside the quiet hours, or outside the reminder's own window, without
+    a word; a person who wrote it surely meant it to fire, so `check` says so. `derived` is True
+    for the caffeine cut-off, whose time comes from bedtime rather than from an `at`.
+    """
+    quiet, between, trigger = rules.quiet_hours, reminder.between, reminder.trigger
+    found: list[tuple[str | None, str]] = []
+    if isinstance(trigger, At):
+        for moment in trigger.times:
+            if quiet is not None and quiet.contains(moment):
+                reason = f'falls inside the quiet hours "{quiet}"'
+            elif between is not None and not between.contains(moment):
+                reason = f'is outside its window, between = "{between}"'
+            else:
+                continue
+            if derived:
+                cutoff = f"bedtime {rules.bedtime:%H:%M} minus {format_duration(rules.caffeine_cutoff)}"
+                advice = "change bedtime or caffeine_cutoff, or give it an 'at'"
+                message = f"its caffeine cut-off, {moment:%H:%M} ({cutoff}), {reason}, so it would never fire"
+                found.append((None, f"{message}; {advice}"))
+            else:
+                found.append(("at", f'"{moment:%H:%M}" {reason}, so it would never fire'))
+    elif between is not None and quiet is not None and all(quiet.contains(m) for m in _each_minute(between)):
+        found.append(
+            ("between", f'"{between}" lies wholly inside the quiet hours "{quiet}", so it would never fire')
+        )
+    return found

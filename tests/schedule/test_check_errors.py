@@ -299,6 +299,34 @@ CASES = [
         'or cron = "0 9 * * mon-fri", got none',
         id="no-trigger",
     ),
+    # Times that could never fire.
+    pytest.param(
+        '[settings]\nquiet_hours = "22:00-07:30"\n'
+        + reminder(f'at = ["12:00", "23:00"]  {MARK}', trigger=""),
+        "reminder[1].at",
+        '"23:00" falls inside the quiet hours "22:00-07:30", so it would never fire',
+        id="at-in-quiet-hours",
+    ),
+    pytest.param(
+        reminder('between = "13:00-18:00"', trigger=f'at = "12:00"  {MARK}'),
+        "reminder[1].at",
+        '"12:00" is outside its window, between = "13:00-18:00", so it would never fire',
+        id="at-outside-between",
+    ),
+    pytest.param(
+        '[settings]\nquiet_hours = "22:00-07:30"\n' + reminder(f'between = "23:00-01:00"  {MARK}'),
+        "reminder[1].between",
+        '"23:00-01:00" lies wholly inside the quiet hours "22:00-07:30", so it would never fire',
+        id="between-in-quiet-hours",
+    ),
+    pytest.param(
+        '[settings]\nquiet_hours = "22:00-07:30"\nbedtime = "06:00"\n'
+        f'[[reminder]]  {MARK}\nname = "cutoff"\nkind = "caffeine"\n',
+        "reminder[1]",
+        'its caffeine cut-off, 22:00 (bedtime 06:00 minus 8h), falls inside the quiet hours "22:00-07:30", '
+        "so it would never fire; change bedtime or caffeine_cutoff, or give it an 'at'",
+        id="cutoff-in-quiet-hours",
+    ),
     # Names, kinds, channels, days, messages.
     pytest.param(
         f'[[reminder]]  {MARK}\nkind = "tip"\nat = "10:00"\n',

@@ -83,7 +83,7 @@ quiet_hours = "22:00-07:30"
 name = "night-water"
 kind = "hydration"
 every = "1h"
-between = "22:00-06:00"
+between = "20:00-02:00"
 """
     )
     quiet = schedule.settings.quiet_hours
@@ -91,7 +91,7 @@ between = "22:00-06:00"
     assert quiet is not None and quiet.crosses_midnight
     assert quiet.contains(time(23, 59)) and quiet.contains(time(0, 0)) and not quiet.contains(time(7, 30))
     between = schedule.reminders[0].between
-    assert between == TimeWindow(time(22, 0), time(6, 0)) and between.crosses_midnight
+    assert between == TimeWindow(time(20, 0), time(2, 0)) and between.crosses_midnight
 
 
 @pytest.mark.parametrize(
