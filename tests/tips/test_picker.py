@@ -109,8 +109,10 @@ def test_a_tip_is_remembered_in_its_topic_and_in_the_any_topic_round(tips: tuple
     seed=st.integers(0, 2**32),
     topics=st.lists(st.sampled_from([None, *CATEGORIES]), min_size=1, max_size=120),
 )
-def test_any_mix_of_topics_keeps_every_round_consistent(seed: int, topics: list[str | None]) -> None:
-    tips = _catalogue()
+def test_any_mix_of_topics_keeps_every_round_consistent(
+    tips: tuple[Tip, ...], seed: int, topics: list[str | None]
+) -> None:
+    # `tips` is session-scoped, so hypothesis may share it between examples.
     rng, rotation = random.Random(seed), Rotation()
     for topic in topics:
         pool = {t.id for t in of_topic(tips, topic)}
@@ -123,9 +125,3 @@ def test_any_mix_of_topics_keeps_every_round_consistent(seed: int, topics: list[
             category = None if key == ANY_TOPIC else key
             assert len(set(round_)) == len(round_), key
             assert set(round_) <= {t.id for t in of_topic(tips, category)}, key
-
-
-def _catalogue() -> tuple[Tip, ...]:
-    from calmcoach.content.tips import load_tips
-
-    return load_tips()
