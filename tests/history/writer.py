@@ -1,0 +1,41 @@
+"""A separate process that writes to the history the way the service (or a busy script) would.
+
+    python -m tests.history.writer DB MODE COUNT PACE_S
+
+MODE "service": COUNT entries alternating reminder deliveries and sessions, PACE_S apart.
+MODE "water":   COUNT water entries as fast as it can.
+After each commit it prints the entry's type and id and flushes, so a test reading stdout knows
+exactly which entries were committed before it killed the process.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from calmcoach.history import History
+
+
+def main(argv: list[str]) -> int:
+    db, mode, count, pace = Path(argv[0]), argv[1], int(argv[2]), float(argv[3])
+    start = datetime(2024, 5, 6, 8, 0, tzinfo=UTC)
+    with History.open(db) as history:
+        for i in range(count):
+            at = start + timedelta(seconds=i)
+            if mode == "water":
+                print("water", history.log_water(100, at), flush=True)
+            elif i % 2 == 0:
+                print(
+                    "delivery", history.record_delivery("water", "hydration", at, "notification"), flush=True
+                )
+            else:
+                print("session", history.record_session("breathing", "box", at, 4, 4, True), flush=True)
+            if pace:
+                time.sleep(pace)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
