@@ -52,7 +52,7 @@ def planner_can_run(expression: str) -> bool:
         return False
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(FIELD, min_size=5, max_size=5).map(" ".join))
 def test_check_accepts_exactly_what_the_planner_runs(expression: str) -> None:
     try:

@@ -91,7 +91,7 @@ def test_windows_line_endings() -> None:
     assert found.lines[("reminder", 1, "name")] == 4
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=st.sampled_from("[]{}\"'#=.\n\\ ab1"), max_size=200) | st.text(max_size=200))
 def test_the_scanner_never_raises(text: str) -> None:
     found = scan(text)
@@ -101,7 +101,7 @@ def test_the_scanner_never_raises(text: str) -> None:
 KEY = st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     st.lists(
         st.lists(st.tuples(KEY, st.integers(0, 2)), min_size=1, max_size=4, unique_by=lambda kv: kv[0]),

@@ -37,7 +37,7 @@ def test_formatted_durations_read_back(delta: dt.timedelta) -> None:
     assert duration(format_duration(whole)) == whole
 
 
-@settings(max_examples=300)
+@settings(max_examples=150)
 @given(
     st.one_of(
         st.text(max_size=30), st.integers(), st.floats(), st.booleans(), st.none(), st.lists(st.integers())
