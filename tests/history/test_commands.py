@@ -15,6 +15,7 @@ import pytest
 from calmcoach.history import History
 from calmcoach.paths import Paths
 from tests.history.conftest import NOON, Run, lines
+from tests.support import Cli
 
 # -- log water ---------------------------------------------------------------------------------
 
@@ -374,3 +375,16 @@ def test_terminal_output_uses_rich(run: Run, paths: Paths) -> None:
         ctx = Context(paths=paths, clock=run.clock, stdout=out, stderr=io.StringIO())
         assert main(command, ctx) == 0
         assert expected in out.getvalue()
+
+
+def test_the_packaged_default_schedule_is_used_when_the_user_has_none(cli: Cli, paths: Paths) -> None:
+    from calmcoach.context import Context
+    from tests.history.conftest import StillClock
+
+    assert paths.user_schedules == []
+    ctx = Context(paths=paths, clock=StillClock(NOON))
+    logged = cli(["log", "water"], ctx)
+    assert (logged.code, logged.stderr) == (0, "")
+    assert logged.stdout.startswith("Logged 250 ml of water. Today: 250 ml of ")
+    data = json.loads(cli(["today", "--json"], Context(paths=paths, clock=StillClock(NOON))).stdout)
+    assert data["water_ml"] == 250
