@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 64 * 1024
 TIMEOUT_S = 5.0
+MAX_SOCKET_PATH = 108  # sun_path in struct sockaddr_un on Linux, with its terminating NUL
 MAX_CLIENTS = 8  # connections served at once; more are turned away, so a flood cannot pile up threads
 
 JsonObject = dict[str, Any]
@@ -116,8 +117,14 @@ class ControlServer:
 
     def start(self) -> None:
         """Bind the socket (0600, via a private name then a rename) and start serving."""
+        if len(os.fsencode(self.path)) >= MAX_SOCKET_PATH:
+            raise CalmcoachError(
+                f"the control socket path {self.path} is longer than Unix sockets allow "
+                f"({MAX_SOCKET_PATH - 1} bytes); set XDG_RUNTIME_DIR to a shorter folder"
+            )
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
-        staging = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        # A staging name no longer than the real one, so that it fits wherever the real one does.
+        staging = self.path.with_name(f".{os.getpid() % 10**8}.sock")
         with contextlib.suppress(FileNotFoundError):
             staging.unlink()
         sock.bind(str(staging))

@@ -211,7 +211,7 @@ class Service:
         while True:
             now = monotonic()
             if watchdog is not None and now >= next_ping:
-                if self.scheduler is not None and self.scheduler.running:
+                if self._scheduler_alive():
                     self.sd.ping()
                 else:
                     log.error("the scheduler has stopped; no more watchdog pings, so systemd restarts us")
@@ -234,6 +234,13 @@ class Service:
                 name = "SIGINT" if signal.SIGINT in received else "SIGTERM"
                 log.info("received %s: stopping", name)
                 return
+
+    def _scheduler_alive(self) -> bool:
+        """Return whether the scheduler runs and its thread is alive (worth a watchdog ping)."""
+        if self.scheduler is None or not self.scheduler.running:
+            return False
+        thread = getattr(self.scheduler, "_thread", None)  # BackgroundScheduler's loop thread
+        return thread is None or bool(thread.is_alive())
 
     # -- stopping ------------------------------------------------------------------------------
 
@@ -305,6 +312,8 @@ class Service:
                 raise CommandError(
                     "the schedule files are invalid; kept the current schedule", list(problems)
                 ) from None
+            assert self.outputs is not None
+            self.outputs.reconfigure(schedule.settings)
             with self.core.lock:
                 self.core.schedule = schedule
                 now = self.clock.now(schedule.settings.timezone)

@@ -22,7 +22,7 @@ from calmcoach.clock import Clock
 from calmcoach.content.tips import Rotation, Tip
 from calmcoach.outputs import Message
 from calmcoach.reminders import Composed, ReminderContext, Skip, compose
-from calmcoach.schedule.model import Channel, Kind, Reminder, Schedule
+from calmcoach.schedule.model import Channel, Kind, Reminder, Schedule, Settings
 from calmcoach.service.state import ServiceState, StateStore
 
 log = logging.getLogger("calmcoach.service")
@@ -40,6 +40,10 @@ class Outputs(Protocol):
 
     def health(self) -> dict[str, str | None]:
         """Return, per channel, None when it works, else why not."""
+        ...
+
+    def reconfigure(self, settings: Settings) -> None:
+        """Given the settings of a reloaded schedule, apply them (the voice) from the next delivery."""
         ...
 
     def close(self) -> None: ...

@@ -41,6 +41,7 @@ class ServiceOutputs:
         self.voice = voice
         self.cache_dir = cache_dir
         self._speaker: TtsSpeaker | None = None
+        self._retired: list[TtsSpeaker] = []
         self._lock = threading.Lock()
         self._reported: dict[Channel, str | None] = {}
 
@@ -104,11 +105,28 @@ class ServiceOutputs:
             Channel.TERMINAL.value: None,
         }
 
+    def reconfigure(self, settings: Settings) -> None:
+        """Given reloaded settings, use their voice from the next phrase on.
+
+        The old speaker may be in the middle of a session: it is retired, not closed, and closed
+        with the rest at shutdown.
+        """
+        with self._lock:
+            if settings.voice == self.voice:
+                return
+            self.voice = settings.voice
+            if self._speaker is not None:
+                self._retired.append(self._speaker)
+                self._speaker = None
+        log.info("voice settings changed: rate %d, volume %g", settings.voice.rate, settings.voice.volume)
+
     def close(self) -> None:
         with self._lock:
-            speaker, self._speaker = self._speaker, None
-        if speaker is not None:
-            speaker.close()
+            speakers = [*self._retired, self._speaker]
+            self._speaker, self._retired = None, []
+        for speaker in speakers:
+            if speaker is not None:
+                speaker.close()
 
 
 def build_outputs(settings: Settings, paths: Paths) -> ServiceOutputs:
@@ -122,4 +140,4 @@ def build_sessions(outputs: ServiceOutputs, paths: Paths, clock: Clock) -> Sessi
     """Given the outputs (whose speaker the sessions share), return the session runner."""
     from calmcoach.service.sessions import VoiceSessions
 
-    return VoiceSessions(outputs.speaker, outputs.voice.enabled, paths.state, paths.cache, clock)
+    return VoiceSessions(outputs.speaker, paths.state, paths.cache, clock)

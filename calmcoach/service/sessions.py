@@ -52,13 +52,11 @@ class VoiceSessions:
     def __init__(
         self,
         speaker: Callable[[], TtsSpeaker],
-        voice_enabled: bool,
         state_dir: Path,
         cache_dir: Path,
         clock: Clock,
     ) -> None:
         self.speaker = speaker
-        self.voice_enabled = voice_enabled
         self.state_dir = state_dir
         self.cache_dir = cache_dir
         self.clock = clock
@@ -77,7 +75,7 @@ class VoiceSessions:
         from calmcoach.sessions import guided, stamps
 
         voice = schedule.settings.voice
-        speaking = self.voice_enabled and voice.enabled
+        speaking = voice.enabled  # without a voice, a soft tone guides the breaths
         today = self.clock.now(schedule.settings.timezone).date()
         safety = False
         if reminder.kind is Kind.BREATHING:

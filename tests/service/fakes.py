@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from calmcoach.outputs import Message
-from calmcoach.schedule.model import Channel, Reminder, Schedule
+from calmcoach.schedule.model import Channel, Reminder, Schedule, Settings
 from calmcoach.service.dispatch import SessionOutcome
 
 
@@ -35,6 +35,7 @@ class FakeOutputs:
     delivered: list[tuple[Message, tuple[Channel, ...]]] = field(default_factory=list)
     on_deliver: Callable[[Message], None] | None = None
     closed: bool = False
+    settings: Settings | None = None
 
     def deliver(self, message: Message, channels: Sequence[Channel]) -> list[str]:
         if self.on_deliver is not None:
@@ -47,6 +48,9 @@ class FakeOutputs:
             c: (None if c in self.works else "broken in the test")
             for c in ("notification", "voice", "terminal")
         }
+
+    def reconfigure(self, settings: Settings) -> None:
+        self.settings = settings
 
     def close(self) -> None:
         self.closed = True

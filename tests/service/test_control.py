@@ -197,3 +197,10 @@ def test_a_peer_of_another_uid_is_refused() -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"ok": False, "error": "permission denied: another user's service"}
     assert handler.calls == []
+
+
+def test_a_socket_path_too_long_is_a_clear_error(tmp_path: Path) -> None:
+    deep = tmp_path / ("x" * 100)
+    deep.mkdir()
+    with pytest.raises(CalmcoachError, match="longer than Unix sockets allow"):
+        ControlServer(deep / "control.sock", Recorder()).start()

@@ -195,3 +195,12 @@ def test_shutdown_saves_closes_and_releases(service: Service, paths: Paths) -> N
     assert not paths.control_socket.exists()
     assert (paths.state / "service.json").exists()
     service.shutdown = lambda: True  # type: ignore[method-assign]  # the fixture's second call
+
+
+def test_reload_hands_the_new_settings_to_the_outputs(service: Service, schedule: Path) -> None:
+    schedule.write_text(
+        SCHEDULE.replace('timezone = "Europe/Berlin"', 'timezone = "Europe/Berlin"\nvoice = { rate = 200 }')
+    )
+    service.handle("reload", {})
+    assert isinstance(service.outputs, FakeOutputs)
+    assert service.outputs.settings is not None and service.outputs.settings.voice.rate == 200
