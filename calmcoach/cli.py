@@ -37,6 +37,7 @@ COMMANDS: tuple[str, ...] = (
     "trigger",
     "reload",
     "service",
+    "doctor",
 )
 
 
