@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from calmcoach.content.patterns import BUILT_IN, DEFAULT_PATTERN, built_in_pattern
     from calmcoach.schedule.model import VoiceSettings
     from calmcoach.sessions import guided, scripts
-    from calmcoach.sessions.command import run_or_save, sound_of, user_schedule
+    from calmcoach.sessions.command import closing_of, run_or_save, sound_of, user_schedule
 
     name = args.pattern or DEFAULT_PATTERN
     wanted_built_in = built_in_pattern(name)
@@ -75,6 +75,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     sound = sound_of(args, voice)
     if args.minutes is not None:
         ctx.out(scripts.minutes_summary(pattern, args.minutes, cycles))
+    closing = closing_of("breathing", ctx)
     plan = guided.breathing_plan(
         pattern,
         cycles,
@@ -82,9 +83,10 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         tone=sound.tone,
         counts=args.counts,
         styles=parse_cues(args.cue),
+        closing=closing.line,
         rate_wpm=voice.rate,
     )
-    return run_or_save(plan, args, ctx, sound=sound, voice=voice)
+    return run_or_save(plan, args, ctx, sound=sound, voice=voice, closing=closing)
 
 
 def _cycles(args: argparse.Namespace, pattern: BreathingPattern) -> int:

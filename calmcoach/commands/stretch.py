@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from calmcoach.content.routines import DEFAULT_ROUTINE, ROUTINES
     from calmcoach.schedule.model import VoiceSettings
     from calmcoach.sessions import guided, stamps
-    from calmcoach.sessions.command import run_or_save, sound_of, user_schedule
+    from calmcoach.sessions.command import closing_of, run_or_save, sound_of, user_schedule
 
     if args.list:
         ctx.out(routine_list(list(ROUTINES.values())))
@@ -54,8 +54,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     today = ctx.clock.now().date()
     # A saved file may be played on any day, so it always carries the safety line.
     safety = args.save is not None or stamps.safety_due(ctx.paths.state, today)
+    closing = closing_of("stretch", ctx)
     plan = guided.stretch_plan(
-        routine, voice=sound.voice, tone=sound.tone, safety=safety, rate_wpm=voice.rate
+        routine, voice=sound.voice, tone=sound.tone, safety=safety, closing=closing.line, rate_wpm=voice.rate
     )
 
     def said_safety_line() -> None:
@@ -65,7 +66,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             except OSError as error:
                 ctx.warn(f"could not note that the safety line was said today: {error.strerror or error}")
 
-    return run_or_save(plan, args, ctx, sound=sound, voice=voice, on_started=said_safety_line)
+    return run_or_save(
+        plan, args, ctx, sound=sound, voice=voice, closing=closing, on_started=said_safety_line
+    )
 
 
 def _unknown_routine(name: str, known: list[str]) -> Exception:

@@ -52,7 +52,7 @@ def disc_lines(level: float, rows: int = DISC_ROWS) -> list[str]:
     max_radius = rows - 0.5
     radius = MIN_RADIUS + (max_radius - MIN_RADIUS) * min(1.0, max(0.0, level))
     width = 2 * rows + 1
-    centre_x, centre_y = rows, rows - 0.5  # in pixels: columns, and half-rows from the top
+    centre_x, centre_y = rows, float(rows)  # in pixels: columns, and half-rows from the top
     lines = []
     for row in range(rows):
         chars = []

@@ -102,8 +102,21 @@ def open_speaker(voice: VoiceSettings, ctx: Context) -> TtsSpeaker:
     return TtsSpeaker(voice, ctx.paths.cache / "voice")
 
 
-def new_rng() -> random.Random:
-    return random.Random()
+@dataclass(frozen=True)
+class Closing:
+    """This session's closing line, and the id of its tip (so the next session picks another)."""
+
+    kind: str
+    line: str
+    tip_id: str | None
+
+
+def closing_of(kind: str, ctx: Context) -> Closing:
+    """Return this session's closing line (see `calmcoach.sessions.closing`)."""
+    from calmcoach.sessions import closing
+
+    line, tip_id = closing.current(kind, ctx.paths.state, random.Random())
+    return Closing(kind, line, tip_id)
 
 
 def choose_display(ctx: Context, prepared: Prepared) -> SessionOutput:
@@ -125,9 +138,13 @@ def run_or_save(
     *,
     sound: Sound,
     voice: VoiceSettings,
+    closing: Closing | None = None,
     on_started: Callable[[], None] | None = None,
 ) -> int:
-    """Prepare the session, then save it (`--save`) or run it live; return the exit code."""
+    """Prepare the session, then save it (`--save`) or run it live; return the exit code.
+
+    A live session chooses the next session's closing tip and makes its clip while it runs.
+    """
     from calmcoach.sessions import guided
 
     speaker = open_speaker(voice, ctx) if sound.voice else None
@@ -140,7 +157,7 @@ def run_or_save(
             what = prepared.timeline.title.lower()
             ctx.out(f"Saved {saved.seconds:.1f} s of {what} to {saved.path} ({saved.cues} cues).")
             return 0
-        return _run_live(prepared, args, ctx, speaker, on_started)
+        return _run_live(prepared, args, ctx, speaker=speaker, closing=closing, on_started=on_started)
     finally:
         if speaker is not None:
             speaker.close()
@@ -150,7 +167,9 @@ def _run_live(
     prepared: Prepared,
     args: argparse.Namespace,
     ctx: Context,
+    *,
     speaker: TtsSpeaker | None,
+    closing: Closing | None,
     on_started: Callable[[], None] | None,
 ) -> int:
     from calmcoach.outputs.voice import find_player
@@ -166,6 +185,7 @@ def _run_live(
         work_dir=ctx.paths.cache / "sessions",
         display=choose_display(ctx, prepared),
         events=args.events,
+        extra=[guided.Background(_next_closing_work(ctx, closing, speaker))] if closing is not None else [],
         clock=ctx.clock,
     )
     if result.issued and on_started is not None:
@@ -173,6 +193,13 @@ def _run_live(
     _tell(ctx, prepared, result)
     record_session(ctx, prepared, started_at, result)
     return EXIT_INTERRUPTED if result.interrupted else 0
+
+
+def _next_closing_work(ctx: Context, closing: Closing, speaker: TtsSpeaker | None) -> Callable[[], None]:
+    from calmcoach.sessions import closing as closings
+
+    synthesize = speaker.synthesize if speaker is not None else None
+    return closings.prepare_next(closing.kind, ctx.paths.state, closing.tip_id, synthesize)
 
 
 def _tell(ctx: Context, prepared: Prepared, result: SessionResult) -> None:

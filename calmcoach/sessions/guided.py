@@ -33,6 +33,7 @@ from calmcoach.sessions.events import EventsOutput, write_saved_events
 from calmcoach.sessions.player import SessionPlayer
 from calmcoach.sessions.runner import MonotonicClock, SessionOutput, SessionResult, Sleep, run_session
 from calmcoach.sessions.timeline import (
+    Cue,
     CueStyle,
     SpeechSeconds,
     Timeline,
@@ -74,8 +75,7 @@ def breathing_plan(
     """Given a pattern and how it should sound, return the plan: speech lengths -> timeline."""
     opening = scripts.breathing_opening(pattern, cycles)
     if closing is None:
-        tip = scripts.pick_closing_tip(scripts.BREATHING_CLOSING_TOPICS, rng or random.Random())
-        closing = scripts.closing_line(tip)
+        closing = random_closing("breathing", rng or random.Random())
     default = CueStyle(voice=voice, tone=tone)
     chosen = {
         kind: CueStyle(voice=s.voice and voice, tone=s.tone and tone) for kind, s in (styles or {}).items()
@@ -108,8 +108,7 @@ def stretch_plan(
 ) -> Plan:
     """Given a routine, whether the safety line is due, and how it should sound, return the plan."""
     if closing is None:
-        tip = scripts.pick_closing_tip(scripts.STRETCH_CLOSING_TOPICS, rng or random.Random())
-        closing = scripts.closing_line(tip, stretch=True)
+        closing = random_closing("stretch", rng or random.Random())
 
     def lay(speech_s: SpeechSeconds) -> Timeline:
         return stretch_timeline(
@@ -124,6 +123,14 @@ def stretch_plan(
         )
 
     return Plan(lay, rate_wpm)
+
+
+def random_closing(kind: str, rng: random.Random) -> str:
+    """Return a closing line with a fitting tip picked at random (see `closing` to pick ahead)."""
+    from calmcoach.sessions import closing
+
+    tips = closing.fitting_tips(kind)
+    return closing.closing_for(kind, tips[rng.choice(sorted(tips))] if tips else None)
 
 
 @dataclass(frozen=True)
@@ -179,11 +186,13 @@ def play(
     work_dir: Path,
     display: SessionOutput | None = None,
     events: Path | None = None,
+    extra: Sequence[SessionOutput] = (),
     clock: MonotonicClock | None = None,
     sleep: Sleep = time.sleep,
     stop: threading.Event | None = None,
 ) -> SessionResult:
-    """Run a prepared session live: its audio through one player, the display, the events file.
+    """Run a prepared session live: its audio through one player, the display, the events file
+    (and `extra` outputs, after those).
 
     With no player, the session runs silent and says so in the result's problems.
     """
@@ -201,6 +210,7 @@ def play(
         outputs.append(display)
     if events_output is not None:
         outputs.append(events_output)
+    outputs.extend(extra)
     result = run_session(prepared.timeline, outputs, clock or _SystemMonotonic(), sleep, stop=stop)
     if problems:
         result = replace(result, problems=(*problems, *result.problems))
@@ -218,6 +228,38 @@ class Saved:
     seconds: float
     cues: int
     events: Path | None
+
+
+class Background:
+    """A session output that does some work in the background (choosing and voicing the next
+    session's closing line), starting once the first cue has been given so that it delays none."""
+
+    frames_per_second = 0.0
+
+    def __init__(self, work: Callable[[], None], join_timeout_s: float = 5.0) -> None:
+        self.work = work
+        self.join_timeout_s = join_timeout_s
+        self._thread: threading.Thread | None = None
+
+    def start(self, started_at: float) -> None:
+        pass
+
+    def cue(self, cue: Cue, actual_s: float) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self.work, name="calmcoach-session-background", daemon=True
+            )
+            self._thread.start()
+
+    def frame(self, t_s: float) -> None:
+        pass
+
+    def end(self, result: SessionResult) -> None:
+        if self._thread is not None:
+            self._thread.join(self.join_timeout_s)  # before the voice is closed under it
+
+    def problems(self) -> list[str]:
+        return []
 
 
 def save(prepared: Prepared, path: Path, events: Path | None = None) -> Saved:

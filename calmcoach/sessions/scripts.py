@@ -6,8 +6,6 @@ claim: the lines invite the person to settle, follow, and stop when something fe
 
 from __future__ import annotations
 
-import random
-
 from calmcoach.content.patterns import BreathingPattern, PhaseKind
 from calmcoach.content.routines import Routine
 
@@ -112,32 +110,3 @@ def stopped_message(done: int, planned: int, unit: str) -> str:
 
 def finished_message(title: str, done: int, unit: str, seconds: float) -> str:
     return f"{title}: {plural(done, unit)} in {clock_length(seconds)}."
-
-
-# Tips that close a session well: general calm and care, not instructions for another exercise.
-BREATHING_CLOSING_TOPICS = ("stress", "rest", "hydration")
-STRETCH_CLOSING_TOPICS = ("stretching", "rest", "hydration")
-# Words in the ids of tips that teach a technique or one particular stretch: they would start a
-# new exercise just as the session ends.
-_TECHNIQUE_WORDS = (
-    "sigh", "five-and-a-half", "resonant", "four-seven-eight", "breathwork", "chin", "side-bend",
-    "neck-turn", "trapezius", "levator", "shrug", "roll", "busiest", "workouts",
-)  # fmt: skip
-
-
-def pick_closing_tip(topics: tuple[str, ...], rng: random.Random) -> str | None:
-    """Given the topics that suit the session, return the spoken text of one fitting tip, or None.
-
-    None when the catalogue has nothing fitting (or is broken, which its own tests catch): the
-    session then closes with its own line.
-    """
-    from calmcoach.content.tips import TipDataError, load_tips
-
-    try:
-        tips = load_tips()
-    except TipDataError:
-        return None
-    fitting = [
-        tip for tip in tips if tip.category in topics and not any(word in tip.id for word in _TECHNIQUE_WORDS)
-    ]
-    return rng.choice(fitting).spoken if fitting else None
