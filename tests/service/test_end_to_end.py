@@ -13,6 +13,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from calmcoach.content.tips import CATEGORY_TITLES
 from calmcoach.paths import Paths
 from calmcoach.reminders import FIRM_TITLES, TITLES
@@ -50,6 +52,7 @@ def test_sigint_also_stops_cleanly(service: Running) -> None:
     assert (code, took < 2.0) == (0, True)
 
 
+@pytest.mark.slow  # several 2-second intervals, by design
 def test_pause_silences_and_resume_brings_them_back(notifications: Notifications, service: Running) -> None:
     notifications.wait_for(1, timeout=10)
     paused = service.cli("pause")
@@ -68,26 +71,28 @@ def test_pause_silences_and_resume_brings_them_back(notifications: Notifications
     wait_for(lambda: len(water(notifications)) > before, timeout=10, what="a notification after resume")
 
 
+@pytest.mark.slow  # several 2-second intervals, by design
 def test_pause_for_a_duration_ends_on_its_own(notifications: Notifications, service: Running) -> None:
     answer = service.cli("pause", "3s", "--json")
     assert answer.returncode == 0, answer.stderr
     until = datetime.fromisoformat(json.loads(answer.stdout)["result"]["paused_until"])
     service.wait_log("skipped water (hydration): paused until")
     count = len(notifications.received())
-    arrived = notifications.wait_for(count + 1, timeout=10)[-1]
+    arrived = notifications.wait_for(count + 1, timeout=10)[count]
     assert arrived.t >= until.timestamp() - 0.05
 
 
+@pytest.mark.slow  # several 2-second intervals, by design
 def test_snooze_delays_one_reminder(notifications: Notifications, service: Running) -> None:
     notifications.wait_for(1, timeout=10)
-    asked = time.time()
     answer = service.cli("snooze", "water", "5s", "--json")
+    answered = time.time()  # the snooze is in force from here on
     assert answer.returncode == 0, answer.stderr
     until = datetime.fromisoformat(json.loads(answer.stdout)["result"]["until"]).timestamp()
     status = service.request("status")["result"]
     assert [r["snoozed_until"] for r in status["reminders"] if r["name"] == "water"] != [None]
-    # A delivery already in flight when the snooze arrived may land just after it; none later.
-    later = lambda: [n for n in notifications.received() if n.t > asked + 1.0]  # noqa: E731
+    # A delivery already in flight when the snooze arrived may land just after; none later.
+    later = lambda: [n for n in notifications.received() if n.t > answered + 0.5]  # noqa: E731
     first = wait_for(later, timeout=15, what="the snoozed reminder")[0]
     assert first.t >= until - 0.05
     human = service.cli("snooze", "water", "soon")
