@@ -1,0 +1,189 @@
+"""The doctor's questions to the machine, each bounded in time so that a dead bus, a wedged
+notification daemon or a stuck sound server cannot hang `calmcoach doctor`.
+
+plyer, dbus-python and the voice package are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import wave
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from calmcoach.diagnostics.report import Check, Need, Report
+from calmcoach.errors import DeliveryError
+from calmcoach.outputs.notify import PlyerNotifier, plyer_backend, probe_bus, session_bus_address
+from calmcoach.paths import Paths
+
+BUS_TIMEOUT_S = 2.0
+TTS_PROBE_TIMEOUT_S = 15.0
+AUDIO_TIMEOUT_S = 5.0
+TEST_SPEECH_TIMEOUT_S = 20.0
+SILENT_CLIP_S = 0.2
+
+TEST_TITLE = "calmcoach test"
+TEST_BODY = "If you can read this, calmcoach's reminders will reach you."
+TEST_PHRASE = "Hello from calmcoach. Let your shoulders drop."
+
+FIX_BUS = (
+    "run calmcoach inside your desktop session, or give your user a session bus: "
+    "apt-get install dbus-user-session (then log in again)"
+)
+FIX_SERVER = "apt-get install dunst (or start your desktop's own notification daemon)"
+FIX_STUCK_SERVER = "restart your notification daemon (or log out and in again)"
+FIX_DBUS_PYTHON = (
+    "apt-get install libdbus-1-dev libglib2.0-dev pkg-config && pip install 'calmcoach[desktop]'"
+)
+FIX_NO_BACKEND = f"{FIX_DBUS_PYTHON} (or at least: apt-get install libnotify-bin)"
+FIX_ESPEAK = "apt-get install libespeak-ng1 espeak-ng"
+FIX_PLAYER = "apt-get install alsa-utils"
+FIX_AUDIO = (
+    "aplay -l should list a sound card; on a desktop, a sound server helps: apt-get install pipewire-audio"
+)
+
+
+def bus_check(environ: Mapping[str, str] | None = None) -> tuple[Check, str | None]:
+    """Return the session bus check and the address it found (None when there is none)."""
+    address = session_bus_address(environ)
+    if address is None:
+        reason = "DBUS_SESSION_BUS_ADDRESS is not set, and there is no $XDG_RUNTIME_DIR/bus"
+        return Check("session_bus", "session bus", False, reason, FIX_BUS, Need.NOTIFICATIONS), None
+    problem = probe_bus(address, timeout_s=BUS_TIMEOUT_S)
+    if problem is not None:
+        return Check("session_bus", "session bus", False, problem, FIX_BUS, Need.NOTIFICATIONS), address
+    return Check("session_bus", "session bus", True, address, needed_for=Need.NOTIFICATIONS), address
+
+
+def server_check(notifier: PlyerNotifier, bus_ok: bool) -> tuple[Check, dict[str, str] | None]:
+    """Return the notification server check and what the server said about itself."""
+    title = "notification server"
+    if not bus_ok:
+        return Check(
+            "notification_server", title, False, "not checked: no session bus", None, Need.NOTIFICATIONS
+        ), None
+    try:
+        info = notifier.server_information()
+    except DeliveryError as error:
+        fix = FIX_STUCK_SERVER if "did not answer" in error.message else FIX_SERVER
+        return Check("notification_server", title, False, error.message, fix, Need.NOTIFICATIONS), None
+    return Check("notification_server", title, True, str(info), needed_for=Need.NOTIFICATIONS), asdict(info)
+
+
+def backend_check() -> tuple[Check, str | None]:
+    """Return the check of plyer's backend, and the backend's name."""
+    title = "notification backend"
+    backend = plyer_backend()
+    if backend == "dbus":
+        detail = "dbus-python: failures are reported and the timeout is honoured"
+        return Check("notification_backend", title, True, detail, needed_for=Need.NOTIFICATIONS), backend
+    if backend is None:
+        detail = "none: plyer finds neither dbus-python nor notify-send"
+        return Check("notification_backend", title, False, detail, FIX_NO_BACKEND, Need.NOTIFICATIONS), None
+    # notify-send or the Flatpak portal: notifications are sent, but plyer cannot tell us when
+    # they fail, so this is missing without making notifications count as broken.
+    detail = f"{backend}: cannot report failures (and ignores the timeout); dbus-python is missing"
+    return Check("notification_backend", title, False, detail, FIX_DBUS_PYTHON), backend
+
+
+def voice_checks() -> tuple[list[Check], dict[str, Any]]:
+    """Return the speech engine, voices, player and audio output checks, and what they found."""
+    from calmcoach.outputs.voice import NO_PLAYER, find_player, probe_tts
+
+    tts = probe_tts(TTS_PROBE_TIMEOUT_S)
+    checks = []
+    if tts.problem is None:
+        checks.append(
+            Check("speech_engine", "speech engine", True, "pyttsx3 with libespeak-ng", None, Need.VOICE)
+        )
+        if tts.voices:
+            shown = ", ".join(sample_voices(tts.voices)) + (", ..." if len(tts.voices) > 5 else "")
+            checks.append(Check("voices", "voices", True, f"{len(tts.voices)} ({shown})", None, Need.VOICE))
+        else:
+            checks.append(
+                Check("voices", "voices", False, "espeak-ng offers no voices", FIX_ESPEAK, Need.VOICE)
+            )
+    else:
+        checks.append(Check("speech_engine", "speech engine", False, tts.problem, FIX_ESPEAK, Need.VOICE))
+        checks.append(Check("voices", "voices", False, "not checked: no speech engine", None, Need.VOICE))
+
+    player = find_player()
+    if player is None:
+        checks.append(Check("player", "audio player", False, NO_PLAYER, FIX_PLAYER, Need.VOICE))
+        checks.append(
+            Check("audio_output", "audio output", False, "not checked: no player", None, Need.VOICE)
+        )
+    else:
+        checks.append(Check("player", "audio player", True, " ".join(player), None, Need.VOICE))
+        checks.append(audio_check(player))
+    return checks, {"voices": list(tts.voices), "player": player}
+
+
+def sample_voices(voices: Sequence[str], count: int = 5) -> list[str]:
+    """Given voice ids, return a few to show: English ones first (espeak-ng's default), then the rest."""
+    return sorted(voices, key=lambda voice: ("/en" not in voice, voice))[:count]
+
+
+def audio_check(player: list[str]) -> Check:
+    """Play a short silent clip through `player`, killed after AUDIO_TIMEOUT_S; return the check."""
+    from calmcoach.outputs.voice.player import PlayerProcess, player_name
+
+    with tempfile.TemporaryDirectory(prefix="calmcoach-doctor-") as folder:
+        clip = Path(folder) / "silence.wav"
+        write_silence(clip, SILENT_CLIP_S)
+        try:
+            PlayerProcess(player, clip).wait(AUDIO_TIMEOUT_S, SILENT_CLIP_S)
+        except DeliveryError as error:
+            return Check("audio_output", "audio output", False, error.message, FIX_AUDIO, Need.VOICE)
+    detail = f"{player_name(player)} played a short silent clip"
+    return Check("audio_output", "audio output", True, detail, needed_for=Need.VOICE)
+
+
+def write_silence(path: Path, seconds: float, rate: int = 22050) -> None:
+    """Write a mono 16-bit WAV of `seconds` of silence (the format the voice plays)."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\0\0" * round(seconds * rate))
+
+
+def test_notification(notifier: PlyerNotifier) -> Check:
+    """Send one real notification titled "calmcoach test"; return whether it went out."""
+    title = "test notification"
+    try:
+        notifier.notify(TEST_TITLE, TEST_BODY, timeout_s=10)
+    except DeliveryError as error:
+        return Check("test_notification", title, False, error.message, None, Need.NOTIFICATIONS)
+    detail = f"sent {TEST_TITLE!r}: it should be on your screen now"
+    return Check("test_notification", title, True, detail, needed_for=Need.NOTIFICATIONS)
+
+
+def test_voice(paths: Paths) -> Check:
+    """Speak one short phrase through the whole voice path (engine, cache, player)."""
+    from calmcoach.outputs.voice import TtsSpeaker
+    from calmcoach.schedule.model import VoiceSettings
+
+    title = "test voice"
+    try:
+        with TtsSpeaker(VoiceSettings(), paths.cache / "voice") as speaker:
+            speaker.speak_and_wait(TEST_PHRASE, timeout_s=TEST_SPEECH_TIMEOUT_S)
+    except DeliveryError as error:
+        return Check("test_voice", title, False, error.message, None, Need.VOICE)
+    return Check("test_voice", title, True, f"spoke {TEST_PHRASE!r}", needed_for=Need.VOICE)
+
+
+def examine(paths: Paths, *, send_test: bool = False, environ: Mapping[str, str] | None = None) -> Report:
+    """Ask the machine every question; with `send_test`, also notify and speak for real."""
+    notifier = PlyerNotifier(timeout_bound_s=BUS_TIMEOUT_S)
+    bus, address = bus_check(environ)
+    server, info = server_check(notifier, bus.ok)
+    backend, backend_name = backend_check()
+    voice, voice_facts = voice_checks()
+    checks = [bus, server, backend, *voice]
+    if send_test:
+        checks += [test_notification(notifier), test_voice(paths)]
+    facts = {"session_bus": address, "server": info, "backend": backend_name, **voice_facts}
+    return Report(tuple(checks), facts)
