@@ -90,10 +90,16 @@ def breathing_plan(
             styles=chosen,
             default_style=default,
             counts=counts,
-            speech_s=speech_s,
+            # Unspoken, the opening is a line on the screen: the first breath need not wait for
+            # it to be "said" (the timeline still leaves a moment to settle).
+            speech_s=speech_s if voice else _unspoken,
         )
 
     return Plan(lay, rate_wpm)
+
+
+def _unspoken(text: str) -> float:
+    return 0.0
 
 
 def stretch_plan(

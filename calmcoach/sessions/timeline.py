@@ -195,7 +195,7 @@ def breathing_timeline(
     styles = styles or {}
     title = scripts.pattern_title(pattern)
     lead = _ms(max(MIN_LEAD_S, speech_s(opening) + GAP_S))
-    cues = [Cue(0.0, 0, "opening", opening)]
+    cues = [Cue(0.0, 0, "opening", opening, default_style.voice)]
     segments = [Segment(0.0, lead, "Get ready", 0, detail=opening)]
     cycle_s = pattern.cycle_seconds
     slots = _phase_slots(pattern)
@@ -217,7 +217,7 @@ def breathing_timeline(
             segments.append(Segment(at, end, label, cycle, slot.level_from, slot.level_to))
     cycle_ends = tuple(_ms(lead + c * cycle_s) for c in range(1, cycles + 1))
     closing_at = cycle_ends[-1]
-    cues.append(Cue(closing_at, 0, "closing", closing))
+    cues.append(Cue(closing_at, 0, "closing", closing, default_style.voice))
     duration = _ms(closing_at + speech_s(closing) + GAP_S)
     segments.append(Segment(closing_at, duration, "Well done", 0, detail=closing))
     return Timeline(
