@@ -56,7 +56,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     built: list[ServiceOutputs] = []
 
     def outputs_for(settings: Settings) -> ServiceOutputs:
-        built.append(build_outputs(settings, ctx.paths))
+        built.append(build_outputs(settings, ctx.paths, ctx.stdout))
         return built[-1]
 
     service = Service(

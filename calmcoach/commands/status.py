@@ -57,9 +57,13 @@ def render(result: Mapping[str, Any]) -> list[str]:
         lines.append(f"  {when(item['at'], now):>9}  {item['name']:<{width}}  via {via}: {item['title']}")
     lines += ["", "Channels:"]
     for channel, health in (result.get("channels") or {}).items():
-        lines.append(
-            f"  {channel:<12}  {'ok' if health.get('ok') else 'not working: ' + str(health.get('problem'))}"
-        )
+        if health.get("ok") is None:
+            words = "not tried yet"
+        elif health.get("ok"):
+            words = "ok"
+        else:
+            words = f"not working: {health.get('reason')}"
+        lines.append(f"  {channel:<12}  {words}")
     error = result.get("reload_error")
     if error:
         at = datetime.fromisoformat(error["at"]).astimezone()

@@ -29,7 +29,7 @@ from calmcoach.errors import CalmcoachError, ScheduleError
 from calmcoach.paths import Paths
 from calmcoach.schedule.model import Reminder, Schedule, Settings
 from calmcoach.service.control import CommandError, ControlServer
-from calmcoach.service.dispatch import Core, Dispatcher, Outputs, Sessions, health_json, recent_json
+from calmcoach.service.dispatch import Core, Dispatcher, Outputs, Sessions, recent_json
 from calmcoach.service.jobs import MANUAL_PREFIX, JobBook, make_scheduler
 from calmcoach.service.lock import InstanceLock
 from calmcoach.service.sdnotify import SdNotifier
@@ -155,6 +155,10 @@ class Service:
         )
         self._log_next()
         self.sd.ready(self._status_line())
+        # Check the outputs in the background: a notification server that is slow to answer
+        # must not delay READY=1; a broken output is reported once, now rather than at the first
+        # reminder.
+        threading.Thread(target=self.outputs.probe, name="probe-outputs", daemon=True).start()
 
     def _start_scheduler(self, schedule: Schedule, now: datetime) -> None:
         from apscheduler.events import EVENT_JOB_MISSED
@@ -372,7 +376,7 @@ class Service:
             else None,
             "reminders": upcoming,
             "last_deliveries": recent_json(list(reversed(recent))),
-            "channels": health_json(self.outputs.health()),
+            "channels": self.outputs.health(),
             "reload_error": self.reload_error.to_json() if self.reload_error else None,
         }
 

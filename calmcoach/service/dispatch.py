@@ -13,7 +13,7 @@ import logging
 import random
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -38,8 +38,12 @@ class Outputs(Protocol):
         """Deliver on the first channels that work; return the channels actually used."""
         ...
 
-    def health(self) -> dict[str, str | None]:
-        """Return, per channel, None when it works, else why not."""
+    def probe(self) -> None:
+        """Check every output now, so that a broken one is reported at start, once."""
+        ...
+
+    def health(self) -> dict[str, dict[str, Any]]:
+        """Return, per channel: "ok" (True, False, or None when not tried yet) and "reason"."""
         ...
 
     def reconfigure(self, settings: Settings) -> None:
@@ -303,7 +307,3 @@ def _words(delta: timedelta) -> str:
     if minutes:
         return f"{minutes}m{secs:02d}s"
     return f"{secs}s"
-
-
-def health_json(health: Mapping[str, str | None]) -> dict[str, dict[str, Any]]:
-    return {channel: {"ok": problem is None, "problem": problem} for channel, problem in health.items()}

@@ -1,12 +1,12 @@
-"""The service's outputs: the notifier, the voice and the log, with fallbacks, behind `Outputs`.
+"""The service's outputs: the delivery module's Deliverer over the notifier, the voice and stdout.
 
-Each reminder is delivered on the channels its `say` names. When one fails, the next takes over:
-the voice falls back to a notification, a notification to the log (the "terminal" of a service is
-its stderr, which journald keeps). A broken channel is reported once with its reason, and again
-only when the reason changes, not once per reminder.
+Each reminder is delivered on the channels its `say` names, falling back as the Deliverer does
+(the voice to a notification, a notification to the terminal and the log), each broken channel
+reported once. The service's "terminal" is its stdout, which systemd sends to the journal; the
+Deliverer's own lines (warnings, recoveries) go to the service's log.
 
-The speaker (pyttsx3 and espeak-ng) is created on first use: a schedule with no voice never loads
-the engine.
+The speaker is built from the settings' voice; it loads pyttsx3 and espeak-ng only when first
+used (or probed). Breathing and stretch sessions share it, so one engine serves every voice.
 """
 
 from __future__ import annotations
@@ -14,96 +14,67 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
 
-from calmcoach.errors import DeliveryError
 from calmcoach.outputs import Message
 from calmcoach.paths import Paths
 from calmcoach.schedule.model import Channel, Settings, VoiceSettings
 
 if TYPE_CHECKING:
     from calmcoach.clock import Clock
-    from calmcoach.outputs.notify import PlyerNotifier
+    from calmcoach.outputs.delivery import Deliverer
     from calmcoach.outputs.voice import TtsSpeaker
     from calmcoach.service.dispatch import Sessions
 
 log = logging.getLogger("calmcoach.service")
 
 SPEECH_TIMEOUT_S = 60.0
-# What takes over when a channel fails.
-FALLBACK = {Channel.VOICE: Channel.NOTIFICATION, Channel.NOTIFICATION: Channel.TERMINAL}
+WARNING_PREFIX = "warning: "
+
+
+def log_line(text: str) -> None:
+    """Given a line from the Deliverer, log it at the level its wording says."""
+    if text.startswith(WARNING_PREFIX):
+        log.warning("%s", text.removeprefix(WARNING_PREFIX))
+    else:
+        log.info("%s", text)
 
 
 class ServiceOutputs:
-    def __init__(self, notifier: PlyerNotifier, voice: VoiceSettings, cache_dir: Path) -> None:
-        self.notifier = notifier
+    def __init__(self, deliverer: Deliverer, voice: VoiceSettings, paths: Paths) -> None:
+        self.deliverer = deliverer
         self.voice = voice
-        self.cache_dir = cache_dir
-        self._speaker: TtsSpeaker | None = None
-        self._retired: list[TtsSpeaker] = []
+        self.paths = paths
         self._lock = threading.Lock()
-        self._reported: dict[Channel, str | None] = {}
+        self._session_speaker: TtsSpeaker | None = None
+        self._retired: list[TtsSpeaker] = []
+
+    def deliver(self, message: Message, channels: Sequence[Channel]) -> list[str]:
+        return self.deliverer.deliver(message, channels)
+
+    def probe(self) -> None:
+        """Check every output now, so that a broken one is reported at start, once."""
+        self.deliverer.probe()
+
+    def health(self) -> dict[str, dict[str, Any]]:
+        """Return each channel's health: ok (None when not tried yet), state, reason, failures."""
+        result: dict[str, dict[str, Any]] = {}
+        for name, health in self.deliverer.health().items():
+            state = str(health.state)
+            result[name] = {"ok": None if state == "untried" else state == "ok", **health.as_dict()}
+        return result
 
     def speaker(self) -> TtsSpeaker:
+        """Return the speaker sessions use (the Deliverer's, or a player-only one without a voice)."""
         from calmcoach.outputs.voice import TtsSpeaker
 
         with self._lock:
-            if self._speaker is None:
-                self._speaker = TtsSpeaker(self.voice, self.cache_dir)
-            return self._speaker
-
-    def deliver(self, message: Message, channels: Sequence[Channel]) -> list[str]:
-        """Given a message and its channels, deliver it; return the channels that carried it."""
-        used: list[str] = []
-        wanted = list(dict.fromkeys(channels))
-        for channel in wanted:
-            current: Channel | None = channel
-            while current is not None:
-                if current.value in used:
-                    break
-                problem = self._send(current, message)
-                self._report(current, problem)
-                if problem is None:
-                    used.append(current.value)
-                    break
-                current = FALLBACK.get(current)
-        return used
-
-    def _send(self, channel: Channel, message: Message) -> str | None:
-        try:
-            if channel is Channel.NOTIFICATION:
-                self.notifier.notify(message.title, message.body)
-            elif channel is Channel.VOICE:
-                if not self.voice.enabled:
-                    return "the voice is turned off in [settings] (voice.enabled = false)"
-                self.speaker().speak_and_wait(message.speech, timeout_s=SPEECH_TIMEOUT_S)
-            else:
-                log.info("reminder: %s: %s", message.title, message.body)
-        except DeliveryError as error:
-            return error.message
-        except Exception as error:  # a backend's own exception: a failed channel, not a dead service
-            return f"{type(error).__name__}: {error}"
-        return None
-
-    def _report(self, channel: Channel, problem: str | None) -> None:
-        """Log a channel's problem once (and its recovery once), not on every reminder."""
-        with self._lock:
-            before = self._reported.get(channel)
-            self._reported[channel] = problem
-        if problem is not None and problem != before:
-            log.warning("%s does not work, falling back: %s", channel.value, problem)
-        elif problem is None and before is not None:
-            log.info("%s works again", channel.value)
-
-    def health(self) -> dict[str, str | None]:
-        voice: str | None
-        voice = "turned off in [settings]" if not self.voice.enabled else self.speaker().check()
-        return {
-            Channel.NOTIFICATION.value: self.notifier.check(),
-            Channel.VOICE.value: voice,
-            Channel.TERMINAL.value: None,
-        }
+            current = self.deliverer.speaker
+            if isinstance(current, TtsSpeaker):
+                return current
+            if self._session_speaker is None:
+                self._session_speaker = TtsSpeaker(self.voice, self.paths.cache / "voice")
+            return self._session_speaker
 
     def reconfigure(self, settings: Settings) -> None:
         """Given reloaded settings, use their voice from the next phrase on.
@@ -115,25 +86,50 @@ class ServiceOutputs:
             if settings.voice == self.voice:
                 return
             self.voice = settings.voice
-            if self._speaker is not None:
-                self._retired.append(self._speaker)
-                self._speaker = None
-        log.info("voice settings changed: rate %d, volume %g", settings.voice.rate, settings.voice.volume)
+            old = [s for s in (self.deliverer.speaker, self._session_speaker) if s is not None]
+            self._retired.extend(old)  # type: ignore[arg-type]
+            self._session_speaker = None
+            self.deliverer.speaker = make_speaker(settings.voice, self.paths)
+        log.info("voice settings changed: %s", _voice_words(settings.voice))
 
     def close(self) -> None:
         with self._lock:
-            speakers = [*self._retired, self._speaker]
-            self._speaker, self._retired = None, []
+            speakers = [*self._retired, self.deliverer.speaker, self._session_speaker]
+            self._retired, self._session_speaker = [], None
         for speaker in speakers:
             if speaker is not None:
                 speaker.close()
 
 
-def build_outputs(settings: Settings, paths: Paths) -> ServiceOutputs:
-    """Given the settings and the folders, return the outputs the service delivers through."""
-    from calmcoach.outputs.notify import PlyerNotifier
+def _voice_words(voice: VoiceSettings) -> str:
+    if not voice.enabled:
+        return "the voice is off"
+    return f"rate {voice.rate}, volume {voice.volume:g}" + (f", voice {voice.voice}" if voice.voice else "")
 
-    return ServiceOutputs(PlyerNotifier(), settings.voice, paths.cache / "voice")
+
+def make_speaker(voice: VoiceSettings, paths: Paths) -> TtsSpeaker | None:
+    """Given the voice settings, return the speaker, or None when the voice is turned off."""
+    if not voice.enabled:
+        return None
+    from calmcoach.outputs.voice import TtsSpeaker
+
+    return TtsSpeaker(voice, paths.cache / "voice")
+
+
+def build_outputs(settings: Settings, paths: Paths, stdout: TextIO) -> ServiceOutputs:
+    """Given the settings, the folders and the service's stdout, return the outputs it delivers through."""
+    from calmcoach.outputs.delivery import Deliverer
+    from calmcoach.outputs.notify import PlyerNotifier
+    from calmcoach.outputs.terminal import TerminalDisplay
+
+    deliverer = Deliverer(
+        PlyerNotifier(),
+        make_speaker(settings.voice, paths),
+        TerminalDisplay(stdout),
+        log_line,
+        speech_timeout_s=SPEECH_TIMEOUT_S,
+    )
+    return ServiceOutputs(deliverer, settings.voice, paths)
 
 
 def build_sessions(outputs: ServiceOutputs, paths: Paths, clock: Clock) -> Sessions:

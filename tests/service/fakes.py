@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from calmcoach.outputs import Message
 from calmcoach.schedule.model import Channel, Reminder, Schedule, Settings
@@ -36,6 +37,7 @@ class FakeOutputs:
     on_deliver: Callable[[Message], None] | None = None
     closed: bool = False
     settings: Settings | None = None
+    probed: bool = False
 
     def deliver(self, message: Message, channels: Sequence[Channel]) -> list[str]:
         if self.on_deliver is not None:
@@ -43,9 +45,14 @@ class FakeOutputs:
         self.delivered.append((message, tuple(channels)))
         return [c.value for c in channels if c.value in self.works]
 
-    def health(self) -> dict[str, str | None]:
+    def probe(self) -> None:
+        self.probed = True
+
+    def health(self) -> dict[str, dict[str, Any]]:
         return {
-            c: (None if c in self.works else "broken in the test")
+            c: {"ok": True, "state": "ok", "reason": None, "failures": 0}
+            if c in self.works
+            else {"ok": False, "state": "broken", "reason": "broken in the test", "failures": 1}
             for c in ("notification", "voice", "terminal")
         }
 

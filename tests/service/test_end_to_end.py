@@ -165,7 +165,12 @@ def test_status_human_and_json(service: Running) -> None:
     result = data["result"]
     assert result["pid"] == service.process.pid
     assert set(result["channels"]) == {"notification", "voice", "terminal"}
-    assert result["channels"]["notification"]["ok"] is True
+    # The outputs are probed in the background after start, and each delivery updates them.
+    wait_for(
+        lambda: service.request("status")["result"]["channels"]["notification"]["ok"] is True,
+        timeout=10,
+        what="the notification channel to be known to work",
+    )
     assert {r["name"] for r in result["reminders"]} == {"water", "tip"}
 
 
