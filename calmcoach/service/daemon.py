@@ -138,6 +138,7 @@ class Service:
                 sessions=self.sessions_factory(self.outputs) if self.sessions_factory else None,
                 session_lead=self.options.session_lead,
                 save_rotation=lambda r: write_rotation(rotation_path(self.paths.state), r),
+                load_rotation=lambda: read_rotation(rotation_path(self.paths.state))[0],
             )
             self._start_scheduler(schedule, now)
             self.control = ControlServer(self.paths.control_socket, self.handle)

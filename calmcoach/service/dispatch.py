@@ -152,6 +152,7 @@ class Dispatcher:
         sessions: Sessions | None = None,
         session_lead: timedelta = timedelta(seconds=30),
         save_rotation: Callable[[Rotation], None] | None = None,
+        load_rotation: Callable[[], Rotation] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.core = core
@@ -162,6 +163,7 @@ class Dispatcher:
         self.sessions = sessions
         self.session_lead = session_lead
         self.save_rotation = save_rotation
+        self.load_rotation = load_rotation
         self.rng = rng or random.Random()
         self.stop = threading.Event()  # set on shutdown: no new deliveries, sessions end
         self.in_flight = InFlight()
@@ -218,7 +220,7 @@ class Dispatcher:
         context = ReminderContext(
             now=now,
             previous=state.last_wording.get(reminder.name),
-            rotation=self.core.rotation,
+            rotation=self._rotation(),
             session_length=session_length,
             session_lead=self.session_lead if session_length is not None else None,
             **extra,
@@ -257,6 +259,19 @@ class Dispatcher:
                 self.figures.record_delivery(reminder, now, channel)
         if session_length is not None:
             self._run_session(reminder, schedule)
+
+    def _rotation(self) -> Rotation:
+        """Return the tip rotation, read afresh: `calmcoach tip` shares it and may have moved it on."""
+        if self.load_rotation is not None:
+            try:
+                fresh = self.load_rotation()
+            except OSError as error:
+                log.debug("could not read the tip rotation: %s", error)
+            else:
+                with self.core.lock:
+                    self.core.rotation = fresh
+        with self.core.lock:
+            return self.core.rotation
 
     def _remember(self, reminder: Reminder, now: datetime, result: Composed) -> None:
         with self.core.lock:

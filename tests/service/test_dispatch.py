@@ -135,3 +135,22 @@ def test_missed_firings_are_remembered_and_logged(tmp_path: Path, caplog: pytest
     assert "skipped water (hydration) due at 2024-05-06 11:35:00: 25m00s late" in caplog.text
     assert "beyond its grace time of 10m00s" in caplog.text
     assert dispatcher.core.state.last_fired == {"water": due}
+
+
+def test_the_tip_rotation_is_shared_with_the_tip_command(tmp_path: Path) -> None:
+    from calmcoach.content.tips import Rotation, read_rotation, write_rotation
+
+    path = tmp_path / "tips.json"
+    hydration = [t.id for t in load_tips() if t.category == "hydration"]
+    # `calmcoach tip --topic water` showed all but the last hydration tip in this round.
+    write_rotation(path, Rotation({"hydration": tuple(hydration[:-1])}))
+    outputs = FakeOutputs()
+    dispatcher = make(
+        tmp_path,
+        outputs,
+        load_rotation=lambda: read_rotation(path)[0],
+        save_rotation=lambda r: write_rotation(path, r),
+    )
+    dispatcher.fire("water")
+    assert dispatcher.core.state.last_wording["water"] == hydration[-1]
+    assert hydration[-1] in read_rotation(path)[0].shown("hydration")
