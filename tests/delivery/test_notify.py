@@ -129,18 +129,23 @@ def test_a_server_that_never_answers_is_bounded_and_not_asked_again_while_stuck(
     assert time.monotonic() - started < SLACK_S
 
     # When the server goes away, the bus answers the stuck call with an error, and the notifier
-    # is free again (it reports the new reason instead of "stuck").
+    # is free again: it reports the new reason instead of "stuck".
     hanging_server.stop()
-    with pytest.raises(DeliveryError, match="no notification server is running"):
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                notifier.notify("after", "body")
-            except DeliveryError as error:
-                if "earlier call" in error.message and time.monotonic() < deadline:
-                    time.sleep(0.02)
-                    continue
-                raise
+    assert "no notification server is running" in first_answer_when_free(notifier)
+
+
+def first_answer_when_free(notifier: PlyerNotifier, *, within_s: float = 5.0) -> str:
+    """Notify, retrying while an earlier call is still stuck; return the error ("" if it worked)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            notifier.notify("after", "body")
+        except DeliveryError as error:
+            if "earlier call" in error.message and time.monotonic() < deadline:
+                time.sleep(0.02)
+                continue
+            return error.message
+        return ""
 
 
 def test_check_is_bounded_when_the_server_never_answers(hanging_server: RecordingServer) -> None:
