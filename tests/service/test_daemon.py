@@ -205,3 +205,25 @@ def test_reload_hands_the_new_settings_to_the_outputs(service: Service, schedule
     service.handle("reload", {})
     assert isinstance(service.outputs, FakeOutputs)
     assert service.outputs.settings is not None and service.outputs.settings.voice.rate == 200
+
+
+def test_a_restart_starts_each_trigger_from_its_saved_last_firing(paths: Paths, schedule: Path) -> None:
+    from calmcoach.service.state import ServiceState
+
+    fired = datetime(2099, 5, 6, 1, 33, tzinfo=UTC)
+    StateStore(paths.state / "service.json").save(
+        ServiceState().fired("water", fired, "hydration-muscle-water")
+    )
+    svc = Service(
+        paths,
+        FakeClock(NOON),
+        ServiceOptions(schedule_given=[schedule]),
+        outputs_factory=lambda _: FakeOutputs(),
+    )
+    svc.start()
+    try:
+        assert svc.scheduler.get_job("water").trigger.last_fired == fired
+        assert svc.scheduler.get_job("stretch").trigger.last_fired is None
+        assert svc.core is not None and svc.core.state.last_wording == {"water": "hydration-muscle-water"}
+    finally:
+        svc.shutdown()
