@@ -12,6 +12,7 @@ which is recursive, runs out of stack on it.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 
 KeyPath = tuple[str | int, ...]
@@ -41,19 +42,23 @@ class LineMap:
         return None
 
 
+def _decode_basic(quoted: str) -> str:
+    """Given a "basic string" key with its quotes, return it decoded (escapes and all) as tomllib
+    would, so that the key "a\\tb" is found under the name tomllib gives it."""
+    try:
+        return str(tomllib.loads(f"k = {quoted}")["k"])
+    except tomllib.TOMLDecodeError:
+        return quoted[1:-1]  # not valid; tomllib will report the file, and this key does not matter
+
+
 def _read_key_part(text: str, pos: int) -> tuple[str, int] | None:
     """Given a line and the position of a key part (bare, "quoted" or 'literal'), return it and its end."""
     char = text[pos]
     if char == '"':
-        end = pos + 1
-        chars: list[str] = []
-        while end < len(text) and text[end] != '"':
-            if text[end] == "\\" and end + 1 < len(text):
-                # Keep escapes simple: enough to find the closing quote, not to decode \uXXXX.
-                end += 1
-            chars.append(text[end])
-            end += 1
-        return ("".join(chars), end + 1) if end < len(text) else None
+        end = _skip_string(text, pos + 1, '"')
+        if end > len(text) or text[end - 1] != '"':
+            return None
+        return _decode_basic(text[pos:end]), end
     if char == "'":
         end = text.find("'", pos + 1)
         return (text[pos + 1 : end], end + 1) if end >= 0 else None

@@ -8,6 +8,7 @@ the line it was written on.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,12 @@ KeyPath = tuple[str | int, ...]
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+def quote_key(key: str) -> str:
+    """Given a key as written, return it for a message: 'every', or "a\\nb" with escapes, so that
+    a quoted key holding a line break cannot break the one-line-per-problem format."""
+    return f"'{key}'" if _BARE_KEY.match(key) else json.dumps(key, ensure_ascii=False)
+
+
 def format_path(path: KeyPath) -> str:
     """Given a key path, return it as written in messages: `reminder[2].every`."""
     text = ""
@@ -27,7 +34,7 @@ def format_path(path: KeyPath) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            name = part if _BARE_KEY.match(part) else '"' + part.replace('"', '\\"') + '"'
+            name = part if _BARE_KEY.match(part) else json.dumps(part, ensure_ascii=False)
             text += f".{name}" if text else name
     return text
 

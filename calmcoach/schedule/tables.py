@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
 from calmcoach.schedule.hints import did_you_mean
-from calmcoach.schedule.location import FileReport, KeyPath
+from calmcoach.schedule.location import FileReport, KeyPath, quote_key
 from calmcoach.schedule.values import Invalid
 
 T = TypeVar("T")
@@ -62,4 +62,4 @@ class TableReader:
                 self.fail(f"'{key}' {elsewhere[key]}", key)
             else:
                 hint = did_you_mean(key, known) or f"; expected one of: {', '.join(known)}"
-                self.fail(f"unknown key '{key}'{hint}", key)
+                self.fail(f"unknown key {quote_key(key)}{hint}", key)

@@ -398,6 +398,12 @@ CASES = [
         id="unknown-key-no-hint",
     ),
     pytest.param(
+        reminder(f'"two\\nlines" = 1  {MARK}'),
+        'reminder[1]."two\\nlines"',
+        'unknown key "two\\nlines"; expected one of: ',
+        id="unknown-key-with-a-line-break",
+    ),
+    pytest.param(
         f'[settings]\nquiet_hour = "22:00-07:00"  {MARK}\n' + WATER,
         "settings.quiet_hour",
         "unknown key 'quiet_hour'; did you mean 'quiet_hours'?",

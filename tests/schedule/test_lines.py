@@ -128,3 +128,10 @@ def test_every_key_of_generated_reminders_is_found(tables: list[list[tuple[str, 
     assert len(tomllib.loads(text)["reminder"]) == len(tables)
     found = scan(text).lines
     assert {path: line for path, line in found.items() if path != ("reminder",)} == expected
+
+
+def test_quoted_keys_are_found_under_their_decoded_names() -> None:
+    found = scan('[settings.drinks]\n"flat\\twhite" = 1\n"caf\\u00e9" = 2\n\'raw\\n\' = 3\n')
+    assert found.lines[("settings", "drinks", "flat\twhite")] == 2
+    assert found.lines[("settings", "drinks", "café")] == 3
+    assert found.lines[("settings", "drinks", "raw\\n")] == 4
