@@ -153,7 +153,8 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 def _when_words(args: argparse.Namespace, at: datetime, now: datetime) -> str:
     if not getattr(args, "at", None):
         return ""
-    return f" at {at:%H:%M}" if at.date() == now.date() else f" at {at:%a %d %b %H:%M}"
+    local = at.astimezone(now.tzinfo)  # an ISO time may carry another offset: show it as local
+    return f" at {local:%H:%M}" if local.date() == now.date() else f" at {local:%a %d %b %H:%M}"
 
 
 def _water(

@@ -77,11 +77,13 @@ def test_at_records_the_given_time(run: Run, paths: Paths) -> None:
         "Logged 250 ml of water at Sun 05 May 21:00."
     )
     assert run.ok("log", "water", "--at", "90m ago").startswith("Logged 250 ml of water at 12:30.")
+    assert run.ok("log", "water", "--at", "2024-05-06T10:00Z").startswith("Logged 250 ml of water at 12:00.")
     with History.open(paths.history_db) as history:
         times = [w.at for w in history.water(NOON - timedelta(days=2))]
     assert times == [
         NOON - timedelta(hours=17),
         NOON - timedelta(hours=4, minutes=30),
+        NOON - timedelta(hours=2),
         NOON - timedelta(hours=1.5),
     ]
 
