@@ -205,7 +205,8 @@ class BoundedCalls:
 
     A call still running after its bound is abandoned (a daemon thread cannot be killed) and
     reported as DeliveryError. While an abandoned call is still stuck, new calls fail at once
-    instead of piling up one more stuck thread each: at most one stuck thread per instance.
+    instead of piling up one more stuck thread each, so stuck threads never outnumber the
+    callers that were waiting at the same moment (one, for the service's delivery thread).
     """
 
     def __init__(self, who: str, bound_s: float) -> None:

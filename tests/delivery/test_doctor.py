@@ -14,7 +14,13 @@ from typing import Any
 
 import pytest
 
-from calmcoach.diagnostics.probes import FIX_DBUS_PYTHON, FIX_PLAYER, FIX_SERVER, FIX_STUCK_SERVER
+from calmcoach.diagnostics.probes import (
+    FIX_DBUS_PYTHON,
+    FIX_ESPEAK,
+    FIX_PLAYER,
+    FIX_SERVER,
+    FIX_STUCK_SERVER,
+)
 from calmcoach.diagnostics.report import Check, Need, Report, render
 from calmcoach.outputs.wavtools import read_pcm, rms
 from tests.desktop import DunstDesktop, Notifications, PrivateBus, RecordingServer, dead_bus_address
@@ -205,6 +211,39 @@ def test_no_player(notifications: Notifications, tmp_path: Path) -> None:
     assert run.check("audio_output")["detail"] == "not checked: no player"
     assert run.json["voice"] is False
     assert run.json["notifications"] is True
+
+
+# Loaded by every Python started with its folder on PYTHONPATH (doctor and its speech probe): the
+# loader then answers for libespeak-ng as it does when the package is not installed.
+HIDE_ESPEAK = """\
+import ctypes, os
+
+_real_dlopen = ctypes._dlopen
+
+def _dlopen(name, *args):
+    if name and "espeak" in os.fsdecode(name):
+        raise OSError(f"{name}: cannot open shared object file: No such file or directory")
+    return _real_dlopen(name, *args)
+
+ctypes._dlopen = _dlopen
+"""
+
+
+def test_without_libespeak_ng_the_speech_engine_is_missing_with_the_install_command(
+    notifications: Notifications, tmp_path: Path, capture: Path, only_aplay: str
+) -> None:
+    site = tmp_path / "hide-espeak"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(HIDE_ESPEAK, encoding="utf-8")
+    run = doctor("--json", env=environment(only_aplay, PYTHONPATH=str(site)))
+
+    assert run.code == 1
+    engine = run.check("speech_engine")
+    assert not engine["ok"]
+    assert "libespeak-ng1 is not installed" in engine["detail"]
+    assert engine["fix"] == FIX_ESPEAK
+    assert run.check("voices")["detail"] == "not checked: no speech engine"
+    assert (run.json["voice"], run.json["notifications"]) == (False, True)
 
 
 def test_the_text_report_says_ok_or_missing_with_the_fix(tmp_path: Path, only_aplay: str) -> None:
