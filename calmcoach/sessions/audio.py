@@ -13,6 +13,7 @@ tone of one cue are mixed once per distinct pair, not once per cycle.
 
 from __future__ import annotations
 
+import bisect
 import math
 import operator
 import os
@@ -20,7 +21,7 @@ import sys
 import wave
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from calmcoach.errors import CalmcoachError
@@ -59,6 +60,8 @@ TONES: dict[Tone, ToneSpec] = {
     Tone.REST: ToneSpec(196.0, 196.0, 0.5, 0.16),
     Tone.TICK: ToneSpec(880.0, 880.0, 0.06, 0.10),
 }
+MIN_TONE_S = 0.05
+TONE_GAP_S = 0.08  # a tone ends at least this long before the next cue's tone, so the two are heard apart
 ATTACK_S = 0.008  # long enough not to click, short enough that the onset is where it is planned
 
 
@@ -237,15 +240,18 @@ class ToneBank:
     def __init__(self, rate: int = SAMPLE_RATE, cache_dir: Path | None = None) -> None:
         self.rate = rate
         self.cache_dir = cache_dir
-        self._made: dict[Tone, array[int]] = {}
+        self._made: dict[ToneSpec, array[int]] = {}
 
-    def __call__(self, tone: Tone) -> array[int]:
-        if tone not in self._made:
-            self._made[tone] = self._load_or_make(tone)
-        return self._made[tone]
-
-    def _load_or_make(self, tone: Tone) -> array[int]:
+    def __call__(self, tone: Tone, max_seconds: float | None = None) -> array[int]:
+        """Return the tone's samples, shortened to `max_seconds` when it would not fit."""
         spec = TONES[tone]
+        if max_seconds is not None and max_seconds < spec.seconds:
+            spec = replace(spec, seconds=round(max(MIN_TONE_S, max_seconds), 3))
+        if spec not in self._made:
+            self._made[spec] = self._load_or_make(tone, spec)
+        return self._made[spec]
+
+    def _load_or_make(self, tone: Tone, spec: ToneSpec) -> array[int]:
         if self.cache_dir is None:
             return synth_tone(spec, self.rate)
         shape = f"{spec.start_hz:g}-{spec.end_hz:g}-{spec.seconds:g}-{spec.amplitude:g}"
@@ -264,38 +270,50 @@ class ToneBank:
         return samples
 
 
+ToneSource = Callable[[Tone, "float | None"], "array[int]"]
+
+
 def render(
     timeline: Timeline,
     voice_clip: ClipSource | None,
-    tones: Callable[[Tone], array[int]] | None = None,
+    tones: ToneSource | None = None,
     rate: int = SAMPLE_RATE,
 ) -> RenderedSession:
     """Given a timeline and where clips come from, return the whole session's audio.
 
-    `voice_clip` turns a text into its clip (None: no voice); `tones` makes a tone's samples.
+    `voice_clip` turns a text into its clip (None: no voice); `tones` makes a tone's samples, no
+    longer than the seconds given, so that a tone in a short phase ends before the next one.
     The buffer lasts the whole timeline, so a player of this file ends when the session does.
     """
     tones = tones or ToneBank(rate)
     mixer = Mixer(seconds_to_samples(timeline.duration_s, rate))
-    composites: dict[tuple[str, Tone | None], Clip] = {}
+    composites: dict[tuple[str, Tone | None, float | None], Clip] = {}
     placements = []
+    toned = [c.at_s for c in timeline.cues if c.tone is not None]
     for cue in timeline.cues:
         sample = seconds_to_samples(cue.at_s, rate)
         placements.append(Placement(cue, sample))
         text = cue.text if (cue.voice and voice_clip is not None) else ""
         if not text and cue.tone is None:
             continue
-        key = (text, cue.tone)
+        room = _room(toned, cue.at_s) if cue.tone is not None else None
+        key = (text, cue.tone, room)
         if key not in composites:
-            composites[key] = _composite(text, cue.tone, voice_clip, tones)
+            composites[key] = _composite(text, cue.tone, room, voice_clip, tones)
         clip = composites[key]
         start = sample - clip.lead
         mixer.add(max(0, start), clip.samples[max(0, -start) :])
     return RenderedSession(mixer.buffer, rate, tuple(placements))
 
 
+def _room(toned: list[float], at_s: float) -> float | None:
+    """Return how long a tone at `at_s` may last before the next tone (None: as long as it likes)."""
+    index = bisect.bisect_right(toned, at_s + 1e-9)
+    return round(toned[index] - at_s - TONE_GAP_S, 3) if index < len(toned) else None
+
+
 def _composite(
-    text: str, tone: Tone | None, voice_clip: ClipSource | None, tones: Callable[[Tone], array[int]]
+    text: str, tone: Tone | None, room: float | None, voice_clip: ClipSource | None, tones: ToneSource
 ) -> Clip:
     """Given a cue's words and tone, return them mixed so that both are heard from the same moment."""
     voice = voice_clip(text) if (text and voice_clip is not None) else Clip(array("h"))
@@ -303,5 +321,5 @@ def _composite(
     if voice.samples:
         mixer.add(0, voice.samples)
     if tone is not None:
-        mixer.add(voice.lead, tones(tone))
+        mixer.add(voice.lead, tones(tone, room))
     return Clip(mixer.buffer, voice.lead)
