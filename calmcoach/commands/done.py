@@ -45,10 +45,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
             raise usage_error("done", f"no reminder named {args.name!r} (the schedule has: {known})")
         marked = history.mark_acted(args.name, at)
         kind = last.kind if last is not None else str(reminder.kind if reminder else "")
+        when = " by then" if args.at else " yet"
         said = (
             f"Marked {args.name!r} as done."
             if marked
-            else f"No delivery of {args.name!r} is recorded yet; noted nothing to mark."
+            else f"No delivery of {args.name!r} is recorded{when}, so nothing to mark."
         )
         if kind == Kind.HYDRATION.value:
             history.log_water(GLASS_ML, at)

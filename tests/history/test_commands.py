@@ -211,7 +211,7 @@ def test_done_a_stretch_logs_no_water(run: Run, paths: Paths) -> None:
 
 def test_done_without_a_delivery_still_logs_the_glass(run: Run) -> None:
     assert run.ok("done", "water").startswith(
-        "No delivery of 'water' is recorded yet; noted nothing to mark. Logged 250 ml of water."
+        "No delivery of 'water' is recorded yet, so nothing to mark. Logged 250 ml of water."
     )
 
 
