@@ -19,6 +19,7 @@ from calmcoach.schedule.cron import cron
 from calmcoach.schedule.hints import did_you_mean
 from calmcoach.schedule.location import FileReport, KeyPath
 from calmcoach.schedule.model import At, Cron, Every, Kind, Reminder, Source, TimeWindow, Trigger
+from calmcoach.schedule.settings import KEYS as SETTINGS_KEYS
 from calmcoach.schedule.tables import TableReader
 from calmcoach.schedule.values import Invalid, describe
 from calmcoach.units import format_duration
@@ -34,7 +35,7 @@ MAX_MESSAGE = 300  # a notification body and about twenty seconds of speech
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$", re.IGNORECASE)
 _SECOND, _WEEK = timedelta(seconds=1), timedelta(days=7)
 _ELSEWHERE = dict.fromkeys(
-    ("timezone", "quiet_hours", "bedtime", "water_goal", "caffeine_limit", "voice", "drinks", "patterns"),
+    (key for key in SETTINGS_KEYS if key not in ALL_KEYS),
     "belongs in the [settings] table, not in a [[reminder]]",
 )
 

@@ -131,10 +131,13 @@ class _Collector:
                 self.keep((*path, name), entry, parsed)
 
 
-_ELSEWHERE = dict.fromkeys(
-    ("name", "kind", "every", "at", "cron", "between", "say", "message", "grace"),
-    "belongs in a [[reminder]] table, not in [settings]",
+# The reminder keys (but `days`, which both have); written out because reminders.py imports
+# this module. A test keeps the two lists in step.
+REMINDER_ONLY_KEYS = (
+    *("name", "kind", "every", "at", "cron", "between", "say", "message", "grace"),
+    *("pattern", "minutes", "cycles", "routine"),
 )
+_ELSEWHERE = dict.fromkeys(REMINDER_ONLY_KEYS, "belongs in a [[reminder]] table, not in [settings]")
 
 
 def read_settings(data: Mapping[str, Any], report: FileReport) -> FileSettings:

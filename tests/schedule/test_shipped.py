@@ -16,6 +16,7 @@ from calmcoach.schedule.loader import load_files, load_text
 from calmcoach.schedule.model import At, Channel, Every, Kind
 from calmcoach.schedule.reminders import ALL_KEYS as REMINDER_KEYS
 from calmcoach.schedule.settings import KEYS as SETTINGS_KEYS
+from calmcoach.schedule.settings import REMINDER_ONLY_KEYS
 from calmcoach.schedule.user_patterns import ALL_KEYS as PATTERN_KEYS
 from tests.support import Cli
 
@@ -67,6 +68,10 @@ def test_the_default_is_a_calm_office_day() -> None:
 
     (tip,) = by_kind[Kind.TIP]
     assert isinstance(tip.trigger, At) and len(tip.trigger.times) == 1
+
+
+def test_the_settings_know_every_reminder_key_to_point_it_to_its_table() -> None:
+    assert set(REMINDER_ONLY_KEYS) == set(REMINDER_KEYS) - set(SETTINGS_KEYS)
 
 
 def test_the_default_documents_every_key() -> None:
