@@ -89,7 +89,7 @@ make_venv() {
 }
 
 run_tests() {
-  "$VENV/bin/ruff" check calmcoach tests
+  "$VENV/bin/ruff" check calmcoach tests benchmarks
   "$VENV/bin/mypy"
   local status=0
   "$VENV/bin/pytest" "$@" || status=$?

@@ -120,14 +120,16 @@ def closing_of(kind: str, ctx: Context) -> Closing:
 
 
 def choose_display(ctx: Context, prepared: Prepared) -> SessionOutput:
-    """Return the rich animation when stdout is a terminal, else plain lines."""
-    from rich.console import Console
-
+    """Return the rich animation when stdout is a terminal, else plain lines (without importing rich)."""
     from calmcoach.sessions.animation import LiveAnimation, PlainLines
 
-    console = Console(file=ctx.stdout)
-    if console.is_terminal and not console.is_dumb_terminal:
-        return LiveAnimation(console, prepared.timeline)
+    isatty = getattr(ctx.stdout, "isatty", None)
+    if isatty is not None and isatty():
+        from rich.console import Console
+
+        console = Console(file=ctx.stdout)
+        if console.is_terminal and not console.is_dumb_terminal:
+            return LiveAnimation(console, prepared.timeline)
     return PlainLines(ctx.stdout, prepared.timeline)
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure calmcoach and print the figures (run each with python -m)."""
