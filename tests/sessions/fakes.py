@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from calmcoach.sessions.runner import SessionResult
 from calmcoach.sessions.timeline import Cue
@@ -16,9 +17,14 @@ class FakeClock:
 
     t: float = 1000.0
     sleeps: list[float] = field(default_factory=list)
+    wall_at_zero: datetime = datetime(2025, 3, 4, 9, 0, tzinfo=UTC)  # the wall clock when t was 1000
 
     def monotonic(self) -> float:
         return self.t
+
+    def now(self, tz: tzinfo | None = None) -> datetime:
+        moment = self.wall_at_zero + timedelta(seconds=self.t - 1000.0)
+        return moment.astimezone(tz) if tz is not None else moment
 
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
