@@ -203,3 +203,15 @@ def test_an_invalid_schedule_at_start_exits_1_with_every_error(tmp_path: Path) -
     )
     assert result.returncode == 1
     assert f"{bad}:4: reminder[1].every" in result.stderr
+
+
+def test_the_installed_command_with_no_service_says_so(paths: Paths) -> None:
+    import subprocess
+
+    for argv in (["status"], ["pause", "10m"], ["reload"]):
+        result = subprocess.run(
+            [*calmcoach_argv(), *argv], capture_output=True, text=True, timeout=30, check=False
+        )
+        assert result.returncode == 1
+        assert result.stderr.startswith("calmcoach is not running")
+        assert str(paths.control_socket) in result.stderr
