@@ -16,7 +16,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from calmcoach.outputs import Message
+from calmcoach.outputs import Message, Speaker
 from calmcoach.paths import Paths
 from calmcoach.schedule.model import Channel, Settings, VoiceSettings
 
@@ -47,7 +47,7 @@ class ServiceOutputs:
         self.paths = paths
         self._lock = threading.Lock()
         self._session_speaker: TtsSpeaker | None = None
-        self._retired: list[TtsSpeaker] = []
+        self._retired: list[Speaker] = []
 
     def deliver(self, message: Message, channels: Sequence[Channel]) -> list[str]:
         return self.deliverer.deliver(message, channels)
@@ -87,7 +87,7 @@ class ServiceOutputs:
                 return
             self.voice = settings.voice
             old = [s for s in (self.deliverer.speaker, self._session_speaker) if s is not None]
-            self._retired.extend(old)  # type: ignore[arg-type]
+            self._retired.extend(old)
             self._session_speaker = None
             self.deliverer.speaker = make_speaker(settings.voice, self.paths)
         log.info("voice settings changed: %s", _voice_words(settings.voice))
