@@ -1,8 +1,10 @@
 """A separate process that writes to the history the way the service (or a busy script) would.
 
-    python -m tests.history.writer DB MODE COUNT PACE_S
+    python -m tests.history.writer DB MODE COUNT PACE_S [FOLLOW]
 
-MODE "service": COUNT entries alternating reminder deliveries and sessions, PACE_S apart.
+MODE "service": COUNT entries alternating reminder deliveries and sessions, PACE_S apart; with
+                FOLLOW, entry i waits until others have logged i x FOLLOW / COUNT entries, so the
+                writes spread across the whole time the others write, however long that takes.
 MODE "water":   COUNT water entries as fast as it can.
 After each commit it prints the entry's type and id and flushes, so a test reading stdout knows
 exactly which entries were committed before it killed the process.
@@ -20,9 +22,12 @@ from calmcoach.history import History
 
 def main(argv: list[str]) -> int:
     db, mode, count, pace = Path(argv[0]), argv[1], int(argv[2]), float(argv[3])
+    follow = int(argv[4]) if len(argv) > 4 else 0
     start = datetime(2024, 5, 6, 8, 0, tzinfo=UTC)
     with History.open(db) as history:
         for i in range(count):
+            while follow and history.count("journal") < i * follow // count:
+                time.sleep(pace)
             at = start + timedelta(seconds=i)
             if mode == "water":
                 print("water", history.log_water(100, at), flush=True)
@@ -32,7 +37,7 @@ def main(argv: list[str]) -> int:
                 )
             else:
                 print("session", history.record_session("breathing", "box", at, 4, 4, True), flush=True)
-            if pace:
+            if pace and not follow:
                 time.sleep(pace)
     return 0
 
