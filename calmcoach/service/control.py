@@ -230,7 +230,10 @@ class ControlClient:
             except OSError as error:
                 raise CalmcoachError(f"cannot reach the calmcoach service at {self.path}: {error}") from None
             try:
-                sock.sendall(encode({"command": command, "args": dict(args or {})}))
+                # A service that refuses (busy, another user) answers and closes at once; its
+                # answer still waits to be read when sending fails.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    sock.sendall(encode({"command": command, "args": dict(args or {})}))
                 answer = json.loads(read_line(sock, limit=16 * MAX_MESSAGE))
             except (OSError, ProtocolError, ValueError) as error:
                 raise CalmcoachError(f"the calmcoach service did not answer properly: {error}") from None

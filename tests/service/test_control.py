@@ -168,6 +168,19 @@ def test_close_removes_the_socket(tmp_path: Path) -> None:
         ControlClient(srv.path).request("status")
 
 
+# Run as "nobody": connect, send a request (the server may already have refused and closed), read.
+PEER_SCRIPT = """
+import contextlib, os, socket, sys
+os.setgid(65534)
+os.setuid(65534)
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+    s.sendall(b'{"command": "status"}\\n')
+sys.stdout.write(s.recv(4096).decode())
+"""
+
+
 @pytest.mark.skipif(os.getuid() != 0, reason="only root can connect as another user to check SO_PEERCRED")
 def test_a_peer_of_another_uid_is_refused() -> None:
     # Loosen every permission on purpose (a world-readable folder, a 0666 socket): SO_PEERCRED
@@ -179,11 +192,7 @@ def test_a_peer_of_another_uid_is_refused() -> None:
     srv.start()
     try:
         srv.path.chmod(0o666)
-        script = (
-            "import os, socket, sys; os.setgid(65534); os.setuid(65534);"
-            "s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]);"
-            's.sendall(b\'{"command": "status"}\\n\'); sys.stdout.write(s.recv(4096).decode())'
-        )
+        script = PEER_SCRIPT
         result = subprocess.run(
             [sys.executable, "-c", script, str(srv.path)],
             capture_output=True,
