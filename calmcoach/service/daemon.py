@@ -93,6 +93,7 @@ class Service:
         self.files: list[Path] = []
         self.reload_error: ReloadError | None = None
         self._reload_lock = threading.Lock()
+        self._stopped = False
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self.core: Core | None = None
         self.dispatcher: Dispatcher | None = None
@@ -256,6 +257,9 @@ class Service:
         notification is bounded at 2 s by the notifier; a session ends at the stop event), save
         the state one last time and refuse later saves, then close the outputs and the lock.
         """
+        if self._stopped:
+            return True
+        self._stopped = True
         deadline = self.clock.monotonic() + self.options.stop_timeout_s
         self.sd.stopping()
         if self.control is not None:
