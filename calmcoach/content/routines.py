@@ -22,6 +22,8 @@ class Stretch:
     name: str
     how: str  # how to do it, spoken before the first hold
     source: str = SOURCE
+    begin: str = "Hold."  # said as each hold begins (a moving stretch says what to keep doing)
+    end: str = "Release."  # said as it ends
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ STRETCHES: dict[str, Stretch] = {
             "shoulder-roll",
             "Shoulder rolls",
             "Roll your shoulders in slow, wide circles.",
+            begin="Roll slowly.",
+            end="And rest.",
         ),
     )
 }

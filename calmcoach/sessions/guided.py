@@ -252,10 +252,9 @@ class Background:
 
     def cue(self, cue: Cue, actual_s: float) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(
-                target=self.work, name="calmcoach-session-background", daemon=True
-            )
-            self._thread.start()
+            thread = threading.Thread(target=self.work, name="calmcoach-session-background", daemon=True)
+            thread.start()
+            self._thread = thread  # only once started: Ctrl-C may interrupt start() itself
 
     def frame(self, t_s: float) -> None:
         pass

@@ -55,6 +55,7 @@ class SessionPlayer:
 
     def start(self, started_at: float) -> None:
         try:
+            # (the runner holds Ctrl-C back while outputs start: no player is left running unseen)
             self._process = PlayerProcess(self.argv, self.wav)
         except DeliveryError as error:
             self._problems.append(f"no sound: {error.message}")

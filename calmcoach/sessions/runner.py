@@ -16,8 +16,10 @@ into a stopped result after every output has been closed.
 from __future__ import annotations
 
 import math
+import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -102,7 +104,8 @@ def run_session(
     walk = _Walk(timeline, outputs, clock, 1.0 / fps if fps > 0 else None)
     interrupted = False
     try:
-        walk.start()
+        with ctrl_c_held_back():
+            walk.start()
         while walk.step():
             if stop is not None and stop.is_set():
                 break
@@ -111,7 +114,26 @@ def run_session(
                 sleep(min(delay, MAX_SLEEP_S))
     except KeyboardInterrupt:
         interrupted = True
-    return walk.finish(interrupted)
+    with ctrl_c_held_back():
+        return walk.finish(interrupted)
+
+
+@contextmanager
+def ctrl_c_held_back() -> Iterator[None]:
+    """Hold SIGINT back while outputs start or end, and deliver it (as KeyboardInterrupt) after.
+
+    Ctrl-C landing inside a start could leave a player forked but not yet ours to kill, or the
+    cursor hidden with nothing left to show it again; inside an end, it could cut the clean-up
+    short. Python runs signal handlers in the main thread only, so elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 class _Walk:
@@ -166,7 +188,8 @@ class _Walk:
     def _frame(self, now: float) -> None:
         # Frames sit on a fixed grid (k * frame_s), so a slow frame delays none after it.
         assert self.frame_s is not None
-        self.next_frame = (math.floor(now / self.frame_s) + 1) * self.frame_s
+        # (from just past `now`, so that rounding can never set the next frame to this very moment)
+        self.next_frame = (math.floor((now + DUE_EPSILON_S) / self.frame_s) + 1) * self.frame_s
         cues = self.timeline.cues
         # A frame drawn just before a deadline would make that cue late: skip it; the cue's own
         # frame follows at once.

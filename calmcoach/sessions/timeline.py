@@ -256,11 +256,14 @@ class _StretchBuilder:
         self.segments.append(Segment(at, self.t, label, cycle, detail=detail or text))
 
     def hold(
-        self, number: int, seconds: float, rest_s: float, *, first: bool, label: str, detail: str
+        self, number: int, seconds: float, rest_s: float, *, words: tuple[str, str], label: str, detail: str
     ) -> None:
-        """Lay one hold: "Hold." then "3, 2, 1" in its last seconds, "Release." and a rest."""
+        """Lay one hold: "Hold." then "3, 2, 1" in its last seconds, "Release." and a rest.
+
+        `words` are what begins and ends the hold ("Hold.", "Release."; "Roll slowly.", "And rest.").
+        """
         at = _ms(self.t)
-        word = scripts.HOLD_WORD if first else scripts.AGAIN_WORD
+        word, end_word = words
         self.cues.append(Cue(at, number, "hold", word, self.voice, Tone.RISE if self.tone else None))
         # A count needs the hold word said first and a second between counts; short holds count less.
         for n in COUNTDOWN:
@@ -270,10 +273,11 @@ class _StretchBuilder:
         end = _ms(at + seconds)
         self.segments.append(Segment(at, end, label, number, 1.0, 0.0, detail))
         fall = Tone.FALL if self.tone else None
-        self.cues.append(Cue(end, number, "release", scripts.RELEASE_WORD, self.voice, fall))
+        self.cues.append(Cue(end, number, "release", end_word, self.voice, fall))
         self.cycle_ends.append(end)
         self.t = _ms(end + rest_s)
-        self.segments.append(Segment(end, self.t, "Release", number, detail=detail))
+        resting = "Release" if end_word == scripts.RELEASE_WORD else "Rest"
+        self.segments.append(Segment(end, self.t, resting, number, detail=detail))
 
 
 def stretch_timeline(
@@ -308,7 +312,10 @@ def stretch_timeline(
                 number += 1
                 label = f"Hold: {side}" if side else "Hold"
                 detail = stretch.name if step.reps == 1 else f"{stretch.name}, {rep} of {step.reps}"
-                b.hold(number, step.hold_s, step.rest_s, first=rep == 1, label=label, detail=detail)
+                # "Hold." once, then "Again." for each repetition; a moving stretch keeps its word.
+                again = rep > 1 and stretch.begin == scripts.HOLD_WORD
+                words = (scripts.AGAIN_WORD if again else stretch.begin, stretch.end)
+                b.hold(number, step.hold_s, step.rest_s, words=words, label=label, detail=detail)
     closing_at = b.t
     b.say("closing", closing, "Well done")
     return Timeline(

@@ -65,7 +65,9 @@ def test_a_voice_that_fails_leaves_a_session_guided_by_tones_and_says_why() -> N
 def test_with_no_player_the_session_runs_silent_and_says_so(tmp_path: Path) -> None:
     prepared = guided.prepare(box_plan(voice=False, tone=True), synthesizer=None)
     clock = FakeClock()
-    result = guided.play(prepared, player=None, work_dir=tmp_path / "sessions", clock=clock, sleep=clock.sleep)
+    result = guided.play(
+        prepared, player=None, work_dir=tmp_path / "sessions", clock=clock, sleep=clock.sleep
+    )
     assert result.completed
     assert len(result.problems) == 1 and result.problems[0].startswith("no sound: no audio player on PATH")
 

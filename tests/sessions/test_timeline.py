@@ -196,3 +196,15 @@ def test_short_holds_count_down_only_what_fits() -> None:
     first_hold = [c.text for c in roomy.cues if c.cycle == 1]
     assert first_hold == ["Hold.", "3", "2", "1", "Release."]
     assert [c.text for c in tight.cues if c.cycle == 1] == ["Hold.", "2", "1", "Release."]
+
+
+def test_a_moving_stretch_is_cued_with_its_own_words() -> None:
+    routine = ROUTINES["shoulders"]
+    timeline = stretch_timeline(
+        routine, STRETCHES, opening="Go.", closing="Done.", safety=None, speech_s=fixed(1.0)
+    )
+    said = [c.text for c in timeline.cues]
+    backwards = said.index("Backwards.")
+    assert said[backwards : backwards + 6] == ["Backwards.", "Roll slowly.", "3", "2", "1", "And rest."]
+    shrugs = [t for t in said if t in ("Hold.", "Again.")]
+    assert shrugs[:3] == ["Hold.", "Again.", "Again."]  # ten shrugs: "Hold." once, then "Again."
