@@ -6,6 +6,7 @@ This is the one place that turns a `CalmcoachError` into a message on stderr and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 import traceback
@@ -61,11 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     """Given the arguments (default: sys.argv[1:]), run one command and return its exit code."""
     parser = build_parser()
+    ctx = ctx or Context(paths=Paths.from_environment())
     try:
-        args = parser.parse_args(argv)
+        # argparse prints usage errors and --help to the process streams; send them to ours.
+        with contextlib.redirect_stdout(ctx.stdout), contextlib.redirect_stderr(ctx.stderr):
+            args = parser.parse_args(argv)
     except SystemExit as stop:  # argparse reports usage errors by exiting; return the code instead
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
-    ctx = ctx or Context(paths=Paths.from_environment())
     ctx.debug = args.debug
     try:
         code: int = args.func(args, ctx)

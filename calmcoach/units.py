@@ -56,12 +56,21 @@ def parse_volume_ml(text: str) -> float:
     if not match or not (match[1] or match[2]):
         raise ValueError(f'expected an amount like "250ml", "0.5l", "8oz", "glass" or "bottle", got {text!r}')
     number = float(match[1]) if match[1] else 1.0
-    unit = (match[2] or "ml").rstrip("s") if match[2] not in ("ml", "l") else match[2]
-    unit = {"glasse": "glass"}.get(unit, unit)
+    unit = _singular(match[2] or "ml")
     factor = ML_PER_UNIT.get(unit) or ML_PER_CONTAINER.get(unit)
     if factor is None or number <= 0:
         raise ValueError(f'expected an amount like "250ml", "0.5l", "8oz", "glass" or "bottle", got {text!r}')
     return number * factor
+
+
+def _singular(unit: str) -> str:
+    """Given "glasses", "bottles", "cups" or a unit, return the singular the tables use."""
+    if unit in ML_PER_UNIT or unit in ML_PER_CONTAINER:
+        return unit
+    for plural_ending in ("es", "s"):
+        if unit.endswith(plural_ending) and unit[: -len(plural_ending)] in ML_PER_CONTAINER:
+            return unit[: -len(plural_ending)]
+    return unit
 
 
 def parse_caffeine_mg(text: str) -> float:

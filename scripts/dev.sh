@@ -90,6 +90,7 @@ make_venv() {
 
 run_tests() {
   "$VENV/bin/ruff" check calmcoach tests benchmarks
+  "$VENV/bin/ruff" format --check --quiet calmcoach tests benchmarks
   "$VENV/bin/mypy"
   local status=0
   "$VENV/bin/pytest" "$@" || status=$?

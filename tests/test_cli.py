@@ -1,0 +1,93 @@
+"""The entry point: version, usage errors, and the one place errors become messages."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from calmcoach import __version__, cli
+from calmcoach.context import Context
+from calmcoach.errors import CalmcoachError
+from tests.support import Cli
+
+
+def test_version(cli: Cli) -> None:
+    result = cli(["--version"])
+    assert result.code == 0
+    assert result.stdout.strip() == f"calmcoach {__version__}"
+
+
+def test_no_command_is_a_usage_error_on_our_stderr(cli: Cli) -> None:
+    result = cli([])
+    assert result.code == 2
+    assert "usage: calmcoach" in result.stderr
+
+
+def test_unknown_command_is_a_usage_error(cli: Cli) -> None:
+    result = cli(["frobnicate"])
+    assert result.code == 2
+    assert "invalid choice: 'frobnicate'" in result.stderr
+
+
+def _register_failing(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], error: Exception
+) -> None:
+    def run(args: argparse.Namespace, ctx: Context) -> int:
+        raise error
+
+    subparsers.add_parser("explode").set_defaults(func=run)
+
+
+@pytest.fixture
+def exploding(monkeypatch: pytest.MonkeyPatch) -> list[Exception]:
+    """Add an `explode` command that raises the error the test puts in the list."""
+    errors: list[Exception] = []
+    original = cli.build_parser
+
+    def build() -> argparse.ArgumentParser:
+        parser = original()
+        subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        _register_failing(subparsers, errors[0])
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", build)
+    return errors
+
+
+def test_user_errors_are_one_line_with_their_exit_code(cli: Cli, exploding: list[Exception]) -> None:
+    exploding.append(CalmcoachError("the water bottle is empty", exit_code=3))
+    result = cli(["explode"])
+    assert result.code == 3
+    assert result.stderr == "the water bottle is empty\n"
+
+
+def test_debug_shows_the_traceback(cli: Cli, exploding: list[Exception]) -> None:
+    exploding.append(CalmcoachError("the water bottle is empty"))
+    result = cli(["--debug", "explode"])
+    assert result.code == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.rstrip().endswith("the water bottle is empty")
+
+
+def test_a_bug_is_reported_without_a_traceback(cli: Cli, exploding: list[Exception]) -> None:
+    exploding.append(ZeroDivisionError("division by zero"))
+    result = cli(["explode"])
+    assert result.code == 1
+    assert "Traceback" not in result.stderr
+    assert "internal error: ZeroDivisionError: division by zero" in result.stderr
+    assert "--debug" in result.stderr
+
+
+def test_python_dash_m_runs_the_same_entry_point() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "calmcoach", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"calmcoach {__version__}"
