@@ -21,7 +21,10 @@ from calmcoach.paths import Paths
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def writer(db: Path, mode: str, count: int, pace: float = 0.0, follow: int = 0) -> subprocess.Popen[str]:
+def writer(
+    db: Path, mode: str, count: int, pace: float = 0.0, follow: int | str = 0
+) -> subprocess.Popen[str]:
+    """Start tests/history/writer.py; `follow` is the entry count to follow, or the CLI's words."""
     return subprocess.Popen(
         [sys.executable, "-m", "tests.history.writer", str(db), mode, str(count), str(pace), str(follow)],
         cwd=ROOT,
@@ -64,39 +67,53 @@ def test_five_writers_at_once_lose_nothing(tmp_path: Path) -> None:
         assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
-@pytest.mark.parametrize(
-    "per_process",
-    [
-        # Each entry is one start of the installed command (about 0.2 s of CPU), so the issue's
-        # full 4 x 200 is slow; a smaller run of the same test keeps the everyday suite quick.
-        pytest.param(10, id="10-each", marks=pytest.mark.timeout(300)),
-        pytest.param(200, id="200-each", marks=[pytest.mark.slow, pytest.mark.timeout(1800)]),
-    ],
+LOOPS = (
+    "log water 100ml",
+    "log caffeine 1mg",
+    "log twitch --where neck --stress 3",
+    "log water glass",
 )
+
+
+def assert_all_arrived(paths: Paths, per_process: int) -> None:
+    with History.open(paths.history_db) as history:
+        assert history.count("water") == 2 * per_process
+        assert history.count("caffeine") == per_process
+        assert history.count("twitch") == per_process
+        assert history.count("journal") == 4 * per_process
+        assert (history.count("delivery"), history.count("session")) == (100, 100)
+    with sqlite3.connect(paths.history_db) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
 @pytest.mark.usefixtures("schedule_file")
-def test_four_cli_processes_and_the_service_lose_nothing(
-    per_process: int,
-    paths: Paths,
-    tmp_path: Path,
-    request: pytest.FixtureRequest,
-) -> None:
-    """Four `calmcoach log` loops (each a run of the installed command per entry) and a process
-    standing in for the service write at the same time; every entry arrives."""
-    command = calmcoach_command()
+def test_four_cli_processes_and_the_service_log_200_each_and_lose_nothing(paths: Paths) -> None:
+    """Four processes each run the real command line 200 times (`calmcoach log ...` through
+    `cli.main`, with its own connection per run) while a fifth stands in for the service."""
     History.open(paths.history_db).close()  # the service usually starts first and creates it
-    loops = {
-        "water": "log water 100ml",
-        "caffeine": "log caffeine 1mg",
-        "twitch": "log twitch --where neck --stress 3",
-        "water-2": "log water glass",
-    }
+    clis = [writer(paths.history_db, "cli", 200, 0.0, words) for words in LOOPS]
+    # The service's 200 entries keep pace with the loops' progress, so they overlap them throughout.
+    service = writer(paths.history_db, "service", 200, 0.01, follow=4 * 200)
+    for process in clis:
+        finish(process)
+    assert len(finish(service).splitlines()) == 200
+    assert_all_arrived(paths, 200)
+
+
+@pytest.mark.usefixtures("schedule_file")
+def test_four_installed_commands_and_the_service_lose_nothing(paths: Paths, tmp_path: Path) -> None:
+    """The same with the installed `calmcoach` started anew for every entry (10 each: a start
+    costs about 0.2 s of CPU, and the 200-each run above covers the volume)."""
+    per_process = 10
+    command = calmcoach_command()
+    History.open(paths.history_db).close()
     env = cli_env(tmp_path)
     clis = [
         subprocess.Popen(
             [
                 "bash",
                 "-c",
-                f'for i in $(seq {per_process}); do "$0" {args} >/dev/null || exit 1; done',
+                f'for i in $(seq {per_process}); do "$0" {words} >/dev/null || exit 1; done',
                 command,
             ],
             env=env,
@@ -104,21 +121,13 @@ def test_four_cli_processes_and_the_service_lose_nothing(
             stderr=subprocess.PIPE,
             text=True,
         )
-        for args in loops.values()
+        for words in LOOPS
     ]
-    # The service's 200 entries keep pace with the loops' progress, so they overlap them throughout.
     service = writer(paths.history_db, "service", 200, 0.01, follow=4 * per_process)
-    marker = request.node.get_closest_marker("timeout")
-    budget = float(marker.args[0]) - 30 if marker else 600.0
     for process in clis:
-        finish(process, timeout=budget)
+        finish(process, timeout=270)
     assert len(finish(service).splitlines()) == 200
-    with History.open(paths.history_db) as history:
-        assert history.count("water") == 2 * per_process
-        assert history.count("caffeine") == per_process
-        assert history.count("twitch") == per_process
-        assert history.count("journal") == 4 * per_process
-        assert (history.count("delivery"), history.count("session")) == (100, 100)
+    assert_all_arrived(paths, per_process)
 
 
 def test_a_writer_killed_mid_write_leaves_every_committed_entry(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ MODE "service": COUNT entries alternating reminder deliveries and sessions, PACE
                 FOLLOW, entry i waits until others have logged i x FOLLOW / COUNT entries, so the
                 writes spread across the whole time the others write, however long that takes.
 MODE "water":   COUNT water entries as fast as it can.
+MODE "cli":     COUNT runs of the real command line in this one process, each `calmcoach` followed
+                by the words of FOLLOW (for example "log water 100ml"), as a busy CLI would do.
 After each commit it prints the entry's type and id and flushes, so a test reading stdout knows
 exactly which entries were committed before it killed the process.
 """
@@ -20,7 +22,20 @@ from pathlib import Path
 from calmcoach.history import History
 
 
+def run_cli(words: list[str], count: int) -> int:
+    """Run `calmcoach WORDS...` COUNT times through the real entry point; stop at the first failure."""
+    from calmcoach.cli import main as calmcoach
+
+    for _ in range(count):
+        code = calmcoach(words)
+        if code != 0:
+            return code
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[1] == "cli":
+        return run_cli(argv[4].split(), int(argv[2]))
     db, mode, count, pace = Path(argv[0]), argv[1], int(argv[2]), float(argv[3])
     follow = int(argv[4]) if len(argv) > 4 else 0
     start = datetime(2024, 5, 6, 8, 0, tzinfo=UTC)
