@@ -112,7 +112,7 @@ class LiveAnimation:
         self._started = False
 
     def start(self, started_at: float) -> None:
-        self._live.start(refresh=True)
+        self._live.start(refresh=False)  # the first cue draws the first frame, a moment later
         self._started = True
 
     def cue(self, cue: Cue, actual_s: float) -> None:

@@ -22,10 +22,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from calmcoach.content.patterns import BreathingPattern, PhaseKind
-from calmcoach.content.routines import SAFETY_LINE, STRETCHES, Routine
 from calmcoach.errors import CalmcoachError, DeliveryError
 from calmcoach.sessions import scripts
 from calmcoach.sessions.audio import SAMPLE_RATE, Clip, RenderedSession, ToneBank, read_wav, render, write_wav
@@ -102,6 +101,10 @@ def _unspoken(text: str) -> float:
     return 0.0
 
 
+if TYPE_CHECKING:
+    from calmcoach.content.routines import Routine
+
+
 def stretch_plan(
     routine: Routine,
     *,
@@ -113,6 +116,8 @@ def stretch_plan(
     rate_wpm: int = 160,
 ) -> Plan:
     """Given a routine, whether the safety line is due, and how it should sound, return the plan."""
+    from calmcoach.content.routines import SAFETY_LINE, STRETCHES
+
     if closing is None:
         closing = random_closing("stretch", rng or random.Random())
 

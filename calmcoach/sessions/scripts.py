@@ -6,8 +6,12 @@ claim: the lines invite the person to settle, follow, and stop when something fe
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from calmcoach.content.patterns import BreathingPattern, PhaseKind
-from calmcoach.content.routines import Routine
+
+if TYPE_CHECKING:
+    from calmcoach.content.routines import Routine
 
 # Spoken at the start of each phase. Short, so that a clip ends well before a one-second phase does.
 PHASE_WORDS: dict[PhaseKind, str] = {

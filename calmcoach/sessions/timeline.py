@@ -18,10 +18,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from calmcoach.content.patterns import BreathingPattern, PhaseKind
-from calmcoach.content.routines import Routine, Stretch
 from calmcoach.sessions import scripts
+
+if TYPE_CHECKING:  # the routines' data is loaded only by stretch sessions
+    from calmcoach.content.routines import Routine, Stretch
 
 SpeechSeconds = Callable[[str], float]
 
