@@ -1,7 +1,14 @@
 """Guided breathing and stretch sessions.
 
-A session is planned whole before it starts (`timeline`: pure), its sound is rendered whole
-(`audio`), and a deadline runner (`runner`) walks the plan on the monotonic clock, handing each cue
-to its outputs: the audio player, the animation (`animation`), the events file (`events`).
-`guided` puts these together for the commands and for the service.
+A session is planned whole before it starts and then walked on the monotonic clock:
+
+- `timeline`: pure. A pattern or routine becomes cues at exact offsets, and animation segments.
+- `scripts`, `closing`: what is said; the closing tip is chosen one session ahead.
+- `audio`: tones, WAV files, and the whole session rendered to one buffer (`onsets` finds cue
+  onsets in audio by analysis, for the tests and the benchmark).
+- `runner`: the deadline runner; outputs are the `player` (one process plays the whole
+  session), the `animation` (rich, or plain lines) and the `events` file.
+- `guided`: plan -> prepare -> play or save -> record; `command` is what `breathe` and `stretch`
+  share; `scheduled.run_scheduled` is the service's one call (voice only, stoppable, no terminal).
+- `stamps`: small state kept between sessions (the safety line, once a day).
 """

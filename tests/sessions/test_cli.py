@@ -221,3 +221,43 @@ def test_safety_line_is_due_once_a_day(paths: Paths) -> None:
     assert not stamps.safety_due(paths.state, today)
     assert stamps.safety_due(paths.state, today + timedelta(days=1))
     assert list(paths.state.iterdir()) == [paths.state / stamps.SAFETY_STAMP]  # no temporary left
+
+
+def test_a_broken_user_schedule_does_not_stop_a_built_in_pattern(
+    cli: Cli, paths: Paths, tmp_path: Path
+) -> None:
+    paths.config.mkdir(parents=True, exist_ok=True)
+    (paths.config / "mine.toml").write_text("[[reminder]]\nname = 3\n", encoding="utf-8")
+    wav = tmp_path / "b.wav"
+    result = cli(["breathe", "resonant", "--cycles", "1", "--no-voice", "--tone", "--save", str(wav)])
+    assert result.code == 0, result.stderr
+    assert "its voice settings are not used (see `calmcoach check`)" in result.stderr
+    assert wav.exists()
+
+
+def test_voice_turned_off_in_the_schedule_keeps_sessions_silent_unless_tones_are_asked_for(
+    cli: Cli, tmp_path: Path, tiny_schedule: Path
+) -> None:
+    schedule = tmp_path / "silent.toml"
+    schedule.write_text(
+        "[settings.voice]\nenabled = false\n\n" + tiny_schedule.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    wav, events = tmp_path / "t.wav", tmp_path / "t.jsonl"
+    result = cli(
+        [
+            "breathe",
+            "box",
+            "--cycles",
+            "1",
+            "--tone",
+            "--schedule",
+            str(schedule),
+            "--save",
+            str(wav),
+            "--events",
+            str(events),
+        ]
+    )
+    assert result.code == 0, result.stderr
+    onsets = detect_onsets(read_wav(wav), SAMPLE_RATE)
+    assert len(onsets) == 4  # four phase tones; no spoken opening or closing
