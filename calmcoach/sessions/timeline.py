@@ -89,13 +89,15 @@ class Segment:
     level_from: float = 0.0
     level_to: float = 0.0
     detail: str = ""
+    eased: bool = True  # a breath eases in and out; a countdown runs evenly
 
     def level_at(self, t_s: float) -> float:
-        """Given a time inside the segment, return the animation's size there, eased in and out."""
+        """Given a time inside the segment, return the animation's size there."""
         span = self.end_s - self.start_s
         x = 0.0 if span <= 0 else min(1.0, max(0.0, (t_s - self.start_s) / span))
-        eased = (1.0 - math.cos(math.pi * x)) / 2.0  # lungs neither start nor stop abruptly
-        return self.level_from + (self.level_to - self.level_from) * eased
+        if self.eased:
+            x = (1.0 - math.cos(math.pi * x)) / 2.0  # lungs neither start nor stop abruptly
+        return self.level_from + (self.level_to - self.level_from) * x
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,7 @@ class _StretchBuilder:
                 tick = Tone.TICK if self.tone else None
                 self.cues.append(Cue(_ms(at + seconds - n), number, "count", str(n), self.voice, tick))
         end = _ms(at + seconds)
-        self.segments.append(Segment(at, end, label, number, 1.0, 0.0, detail))
+        self.segments.append(Segment(at, end, label, number, 1.0, 0.0, detail, eased=False))
         fall = Tone.FALL if self.tone else None
         self.cues.append(Cue(end, number, "release", end_word, self.voice, fall))
         self.cycle_ends.append(end)

@@ -208,3 +208,12 @@ def test_a_moving_stretch_is_cued_with_its_own_words() -> None:
     assert said[backwards : backwards + 6] == ["Backwards.", "Roll slowly.", "3", "2", "1", "And rest."]
     shrugs = [t for t in said if t in ("Hold.", "Again.")]
     assert shrugs[:3] == ["Hold.", "Again.", "Again."]  # ten shrugs: "Hold." once, then "Again."
+
+
+def test_a_stretch_hold_counts_down_evenly() -> None:
+    timeline = stretch_timeline(
+        ROUTINES["desk-quick"], STRETCHES, opening="Go.", closing="Done.", safety=None, speech_s=fixed(1.0)
+    )
+    hold = next(s for s in timeline.segments if s.label == "Hold")
+    quarter = hold.start_s + (hold.end_s - hold.start_s) / 4
+    assert hold.level_at(quarter) == pytest.approx(0.75)
