@@ -82,7 +82,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         voice=sound.voice,
         tone=sound.tone,
         counts=args.counts,
-        styles=parse_cues(args.cue),
+        styles=parse_cues(args.cue) if not args.quiet else {},
         closing=closing.line,
         rate_wpm=voice.rate,
     )

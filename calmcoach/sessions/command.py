@@ -64,7 +64,7 @@ def sound_of(args: argparse.Namespace, voice: VoiceSettings) -> Sound:
     if args.save is not None and args.quiet:
         raise CalmcoachError("--save and --quiet contradict each other: a quiet session has nothing to save",
                              exit_code=EXIT_USAGE)  # fmt: skip
-    if args.save is not None and args.no_voice and not args.tone:
+    if args.save is not None and args.no_voice and not args.tone and not getattr(args, "cue", None):
         raise CalmcoachError(
             "nothing to save with --no-voice: add --tone to save the tones", exit_code=EXIT_USAGE
         )

@@ -76,9 +76,8 @@ def breathing_plan(
     if closing is None:
         closing = random_closing("breathing", rng or random.Random())
     default = CueStyle(voice=voice, tone=tone)
-    chosen = {
-        kind: CueStyle(voice=s.voice and voice, tone=s.tone and tone) for kind, s in (styles or {}).items()
-    }
+    # A phase's own choice stands, except that there is no voice to speak with when it is off.
+    chosen = {kind: CueStyle(voice=s.voice and voice, tone=s.tone) for kind, s in (styles or {}).items()}
 
     def lay(speech_s: SpeechSeconds) -> Timeline:
         return breathing_timeline(

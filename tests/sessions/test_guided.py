@@ -113,3 +113,13 @@ def test_an_events_file_that_cannot_be_written_stops_before_the_session(cli: Cli
     assert result.code == 1
     assert "cannot write the events file" in result.stderr
     assert "Stopped" not in result.stdout and "Box breathing:" not in result.stdout
+
+
+def test_a_phase_can_ask_for_a_tone_without_tones_everywhere(cli: Cli, tmp_path: Path) -> None:
+    wav = tmp_path / "e.wav"
+    result = cli(
+        ["breathe", "box", "--cycles", "2", "--no-voice", "--cue", "exhale=tone", "--save", str(wav)]
+    )
+    assert result.code == 0, result.stderr
+    onsets = detect_onsets(read_wav(wav), SAMPLE_RATE)
+    assert len(onsets) == 2 and onsets[1] - onsets[0] == pytest.approx(16.0, abs=0.002)  # one exhale a cycle
