@@ -100,7 +100,7 @@ BUILT_IN: tuple[BreathingPattern, ...] = (
         4,
         4,
         description="Four equal sides: in, hold, out, hold. Steadying and easy to remember.",
-        source="Box breathing, 4-4-4-4 (DESIGN section 5)",
+        source="Box (square) breathing, a widely taught slow-breathing exercise; no single study",
     ),
     make_pattern(
         "4-7-8",
@@ -133,7 +133,7 @@ BUILT_IN: tuple[BreathingPattern, ...] = (
         0,
         8,
         description="Breathe out twice as long as you breathe in.",
-        source="A 1:2 inhale to exhale ratio (DESIGN section 5)",
+        source="A 1:2 inhale-to-exhale ratio, a widely taught slow-breathing exercise; no single study",
     ),
     make_pattern(
         "cyclic-sigh",
