@@ -114,7 +114,13 @@ class DayPlanner:
         local_day = clock.local(moment).date()
         quiet_end = clock.instant(local_day, quiet.end)
         if quiet_end <= moment:
-            quiet_end = clock.instant(local_day + _DAY, quiet.end)
+            # Falling back inside the quiet hours shows their end a second time the same day
+            # (00:00-02:15 in Berlin on the autumn night): that second showing ends them.
+            again = clock.second_showing(local_day, quiet.end)
+            if again is not None and again > moment:
+                quiet_end = again
+            else:
+                quiet_end = clock.instant(local_day + _DAY, quiet.end)
         if clock.local(quiet_end).utcoffset() != clock.local(moment).utcoffset():
             # The clocks change before the quiet hours end, which can move the wall clock out of
             # them early (falling back out of "01:30-06:00"): walk step by step instead of jumping.

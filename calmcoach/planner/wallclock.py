@@ -91,6 +91,17 @@ class ZoneClock:
             return resolve(day, wall, self.zone)
         return datetime.combine(day, wall, tzinfo=UTC) - offset
 
+    def second_showing(self, day: date, wall: time) -> datetime | None:
+        """Given a local date and wall-clock time, return (in UTC) its second occurrence that
+        day when the clocks fall back over it, else None."""
+        if self.offset_on(day) is not None:
+            return None
+        naive = datetime.combine(day, wall)
+        first = naive.replace(tzinfo=self.zone).utcoffset()
+        second = naive.replace(tzinfo=self.zone, fold=1).utcoffset()
+        assert first is not None and second is not None  # a ZoneInfo always knows its offset
+        return (naive - second).replace(tzinfo=UTC) if first > second else None
+
     def local(self, instant: datetime) -> datetime:
         """Given a UTC instant, return it as local time in the zone (with the right `fold`)."""
         return instant.astimezone(self.zone)  # zoneinfo's own cache makes this cheap

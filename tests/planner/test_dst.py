@@ -181,3 +181,23 @@ def test_quiet_hours_left_early_by_falling_back_are_not_jumped_over() -> None:
         "2026-11-01 01:20 EST",
         "2026-11-01 06:00 EST",
     ]
+
+
+def test_quiet_hours_entered_again_by_falling_back_end_at_their_second_showing() -> None:
+    # Berlin falls back from 03:00 CEST to 02:00 CET: "00:00-02:15" ends at 02:15 CEST, starts
+    # again at 02:00 CET and ends for good at 02:15 CET, the same day, not the next one.
+    r = reminder("water", every(minutes=7))
+    got = list(
+        iter_firings(
+            r,
+            settings(BERLIN, quiet="00:00-02:15"),
+            local(BERLIN, 2026, 10, 25, 2, 50),
+            local(BERLIN, 2026, 10, 25, 2, 30, fold=1),
+        )
+    )
+    assert walls(got) == [
+        "2026-10-25 02:55 CEST",
+        "2026-10-25 02:16 CET",  # 7-minute steps from midnight CEST, the first after 02:15 CET
+        "2026-10-25 02:23 CET",
+        "2026-10-25 02:30 CET",
+    ]
