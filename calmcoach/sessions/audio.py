@@ -122,7 +122,9 @@ def write_wav(path: Path, samples: array[int], rate: int = SAMPLE_RATE) -> None:
     data = samples if LITTLE_ENDIAN else _swapped(samples)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with wave.open(str(temporary), "wb") as wav:
+        # Open the file ourselves: wave.open(path) on a missing folder leaves a half-built
+        # Wave_write whose __del__ prints "Exception ignored ... AttributeError" to stderr.
+        with temporary.open("wb") as file, wave.open(file, "wb") as wav:
             wav.setnchannels(1)
             wav.setsampwidth(2)
             wav.setframerate(rate)

@@ -3,8 +3,10 @@ itself (energy-based onset detection), never by trusting the renderer's own book
 
 from __future__ import annotations
 
+import gc
 import itertools
 import math
+import sys
 import wave
 from array import array
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from calmcoach.content.patterns import PhaseKind, built_in_pattern, make_pattern
+from calmcoach.errors import CalmcoachError
 from calmcoach.outputs.voice import TtsSpeaker
 from calmcoach.paths import Paths
 from calmcoach.schedule.model import VoiceSettings
@@ -176,3 +179,16 @@ def test_real_voice_and_tones_in_a_saved_session_start_on_their_planned_times(
     # the opening line (about 5 s of espeak-ng) has ended before the first breath is cued
     opening = read_wav(opening_clip)
     assert prepared.timeline.cues[1].at_s >= len(opening) / SAMPLE_RATE
+
+
+def test_a_wav_into_a_missing_folder_is_a_plain_error_with_no_noise_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # wave.open(path) on a missing folder used to leave a half-built writer whose __del__
+    # printed "Exception ignored ... AttributeError" after the user's error message.
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with pytest.raises(CalmcoachError, match="cannot write"):
+        write_wav(tmp_path / "no" / "such" / "x.wav", array("h", [0, 1, 2]))
+    gc.collect()
+    assert unraisable == []
