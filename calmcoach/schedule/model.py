@@ -107,6 +107,8 @@ class Settings:
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     drinks: tuple[Drink, ...] = ()  # the user's additions to the built-in drink table
     patterns: tuple[BreathingPattern, ...] = ()  # the user's own breathing patterns
+    idle_after: timedelta = timedelta(minutes=5)  # no input this long: the person is away
+    respect_dnd: bool = True  # do-not-disturb and full screen: voice silent, notifications wait
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ class Reminder:
     cycles: int | None = None
     # stretch
     routine: str | None = None
+    respect_dnd: bool | None = None  # None: the settings' respect_dnd
+    hold_limit: timedelta = timedelta(minutes=30)  # longest wait during do-not-disturb, then dropped
 
 
 @dataclass(frozen=True)

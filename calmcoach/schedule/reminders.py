@@ -25,11 +25,12 @@ from calmcoach.schedule.values import Invalid, describe
 from calmcoach.units import format_duration
 
 COMMON_KEYS = ("name", "kind", "every", "at", "cron", "between", "days", "say", "message", "grace")
+PRESENCE_KEYS = ("respect_dnd", "hold_limit")  # do-not-disturb and full screen (calmcoach.presence)
 KIND_KEYS: dict[Kind, tuple[str, ...]] = {
     Kind.BREATHING: ("pattern", "minutes", "cycles"),
     Kind.STRETCH: ("routine",),
 }
-ALL_KEYS = (*COMMON_KEYS, *(key for keys in KIND_KEYS.values() for key in keys))
+ALL_KEYS = (*COMMON_KEYS, *(key for keys in KIND_KEYS.values() for key in keys), *PRESENCE_KEYS)
 TRIGGERS = ("every", "at", "cron")
 MAX_MESSAGE = 300  # a notification body and about twenty seconds of speech
 NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$", re.IGNORECASE)
@@ -78,6 +79,10 @@ def _message(value: object) -> str:
 
 
 def _grace(value: object) -> timedelta:
+    return values.duration(value, low=timedelta(0), high=timedelta(hours=24), bounds="from 0s to 24h")
+
+
+def _hold_limit(value: object) -> timedelta:
     return values.duration(value, low=timedelta(0), high=timedelta(hours=24), bounds="from 0s to 24h")
 
 
@@ -154,6 +159,8 @@ def read_reminder(table: object, index: int, report: FileReport, rules: Rules) -
     minutes = reader.get("minutes", _minutes)
     cycles = reader.get("cycles", _cycles)
     routine = reader.get("routine", lambda v: _named(v, tuple(ROUTINES), "a stretch routine"))
+    respect_dnd = reader.get("respect_dnd", values.boolean)
+    hold_limit = reader.get("hold_limit", _hold_limit)
     if reader.has("minutes") and reader.has("cycles"):
         reader.fail("expected 'minutes' or 'cycles', not both", "cycles")
     if not reader.ok or name is None or kind is None or trigger is None:
@@ -172,6 +179,8 @@ def read_reminder(table: object, index: int, report: FileReport, rules: Rules) -
         minutes=minutes,
         cycles=cycles,
         routine=routine,
+        respect_dnd=respect_dnd,
+        hold_limit=hold_limit if hold_limit is not None else _DEFAULTS.hold_limit,
     )
     derived = not any(reader.has(key) for key in TRIGGERS)
     for key, message in never_fires(reminder, rules, derived=derived):

@@ -39,6 +39,10 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "caffeine_cutoff": lambda v: values.duration(
         v, low=timedelta(0), high=23 * _HOUR, bounds="from 0s to 23h"
     ),
+    "idle_after": lambda v: values.duration(
+        v, low=timedelta(seconds=1), high=24 * _HOUR, bounds="from 1s to 24h"
+    ),
+    "respect_dnd": values.boolean,
 }
 _VOICE: dict[str, Callable[[object], object]] = {
     "enabled": values.boolean,
@@ -135,7 +139,7 @@ class _Collector:
 # this module. A test keeps the two lists in step.
 REMINDER_ONLY_KEYS = (
     *("name", "kind", "every", "at", "cron", "between", "say", "message", "grace"),
-    *("pattern", "minutes", "cycles", "routine"),
+    *("pattern", "minutes", "cycles", "routine", "hold_limit"),
 )
 _ELSEWHERE = dict.fromkeys(REMINDER_ONLY_KEYS, "belongs in a [[reminder]] table, not in [settings]")
 
@@ -219,6 +223,8 @@ def build_settings(merged: Mapping[KeyPath, Setting], default_zone: Callable[[],
             merged, ("settings", "caffeine_cutoff"), timedelta, base.caffeine_cutoff_before_bed
         ),
         voice=voice,
+        idle_after=_pick(merged, ("settings", "idle_after"), timedelta, base.idle_after),
+        respect_dnd=_pick(merged, ("settings", "respect_dnd"), bool, base.respect_dnd),
         drinks=tuple(
             s.value for s in merged.values() if s.path[1] == "drinks" and isinstance(s.value, Drink)
         ),

@@ -394,7 +394,7 @@ CASES = [
         reminder(f'colour = "blue"  {MARK}'),
         "reminder[1].colour",
         "unknown key 'colour'; expected one of: name, kind, every, at, cron, between, days, say, "
-        "message, grace, pattern, minutes, cycles, routine",
+        "message, grace, pattern, minutes, cycles, routine, respect_dnd, hold_limit",
         id="unknown-key-no-hint",
     ),
     pytest.param(
