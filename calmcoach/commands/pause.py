@@ -52,5 +52,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 def render(result: Mapping[str, Any]) -> list[str]:
     until = result.get("paused_until")
     if until:
-        return [f"Paused until {when(until)}. `calmcoach resume` brings the reminders back sooner."]
+        shown = when(until, result.get("now"))
+        return [f"Paused until {shown}. `calmcoach resume` brings the reminders back sooner."]
     return ["Paused until you resume with `calmcoach resume`."]

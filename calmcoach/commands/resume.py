@@ -26,5 +26,6 @@ def render(result: Mapping[str, Any]) -> list[str]:
     first = "Resumed." if result.get("was_paused") else "Not paused; nothing to resume."
     upcoming = result.get("next") or []
     if upcoming:
-        return [first + " Next: " + ", ".join(f"{u['name']} at {when(u['at'])}" for u in upcoming) + "."]
+        now = result.get("now")
+        return [first + " Next: " + ", ".join(f"{u['name']} at {when(u['at'], now)}" for u in upcoming) + "."]
     return [first]

@@ -36,4 +36,4 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def render(result: Mapping[str, Any]) -> list[str]:
-    return [f"Snoozed {result.get('name')} until {when(result.get('until'))}."]
+    return [f"Snoozed {result.get('name')} until {when(result.get('until'), result.get('now'))}."]

@@ -49,11 +49,18 @@ def call(ctx: Context, command: str, args: Mapping[str, Any], *, as_json: bool, 
 
 
 def when(text: str | None, now: str | None = None) -> str:
-    """Given an ISO time from the service (and its "now"), return "14:05", or "Tue 09:00" another day."""
+    """Given an ISO time from the service (and its "now"), return "14:05" today, "Tue 09:00"
+    within the week, else "Tue 2 Dec 2026 09:00"."""
     if not text:
         return "never"
     moment = datetime.fromisoformat(text)
     shown = f"{moment:%H:%M}" if moment.second == 0 else f"{moment:%H:%M:%S}"
-    if now is not None and datetime.fromisoformat(now).date() != moment.date():
+    if now is None:
+        return shown
+    days = (moment.date() - datetime.fromisoformat(now).date()).days
+    if days == 0:
+        return shown
+    # A weekday alone would be ambiguous a week or more away (or in the past): give the date.
+    if 0 < days < 7:
         return f"{moment:%a} {shown}"
-    return shown
+    return f"{moment:%a} {moment.day} {moment:%b %Y} {shown}"

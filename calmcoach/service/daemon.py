@@ -421,7 +421,7 @@ class Service:
         self.core.update(lambda s: replace(s, pause=Pause(until)))
         log.info("paused %s", f"until {until:%Y-%m-%d %H:%M}" if until else "until resumed")
         self.sd.status(self._status_line())
-        return {"paused_until": until.isoformat() if until else None}
+        return {"paused_until": until.isoformat() if until else None, "now": now.isoformat()}
 
     def _resume(self) -> dict[str, Any]:
         assert self.core is not None
@@ -429,7 +429,8 @@ class Service:
         self.core.update(lambda s: replace(s, pause=None))
         log.info("resumed" if was else "resume: was not paused")
         self.sd.status(self._status_line())
-        return {"was_paused": was is not None, "next": self._next_json()}
+        now = self.clock.now(self.core.schedule.settings.timezone)
+        return {"was_paused": was is not None, "next": self._next_json(), "now": now.isoformat()}
 
     def _snooze(self, args: Mapping[str, Any]) -> dict[str, Any]:
         from calmcoach.units import parse_duration
@@ -447,7 +448,7 @@ class Service:
             self.core.update(lambda s: replace(s, snoozed={**s.snoozed, reminder.name: until}))
             self.book.snooze(reminder.name, until)
         log.info("snoozed %s until %s", reminder.name, f"{until:%H:%M:%S}")
-        return {"name": reminder.name, "until": until.isoformat()}
+        return {"name": reminder.name, "until": until.isoformat(), "now": now.isoformat()}
 
     def _trigger(self, args: Mapping[str, Any]) -> dict[str, Any]:
         assert self.book is not None
@@ -502,9 +503,15 @@ def _ignore_here(signum: int, frame: object) -> None:
     """A Python-level signal handler that does nothing: the wake-up pipe carries the signal."""
 
 
+# The longest pause or snooze: a year covers any holiday, and beyond it datetime overflows.
+MAX_HOLD = timedelta(days=366)
+
+
 def _positive(delta: timedelta) -> timedelta:
     if delta <= timedelta(0):
         raise ValueError("expected a duration longer than 0s")
+    if delta > MAX_HOLD:
+        raise ValueError(f"expected a duration of at most {MAX_HOLD.days} days")
     return delta
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from calmcoach.commands.pause import request_args
 from calmcoach.errors import CalmcoachError
+from calmcoach.service.client import when
 from calmcoach.service.unit import render
 from tests.support import Cli
 
@@ -173,3 +174,31 @@ def test_a_failing_systemctl_is_reported_with_exit_1(cli: Cli, installed: Path) 
     result = cli(["service", "install"])
     assert result.code == 1
     assert "`systemctl --user daemon-reload` failed (exit 5): Unit not found" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        pytest.param("2026-11-26T14:05:00+01:00", "14:05", id="today"),
+        pytest.param("2026-11-26T14:05:09+01:00", "14:05:09", id="seconds"),
+        pytest.param("2026-11-27T09:00:00+01:00", "Fri 09:00", id="tomorrow"),
+        # A weekday alone would read as this week: a far snooze once showed "Tue 15:58:05".
+        pytest.param("2027-12-07T15:58:00+01:00", "Tue 7 Dec 2027 15:58", id="far"),
+        pytest.param("2026-12-03T09:00:00+01:00", "Thu 3 Dec 2026 09:00", id="a-week-on"),
+    ],
+)
+def test_times_from_the_service_name_the_day_when_it_is_not_today(moment: str, expected: str) -> None:
+    assert when(moment, "2026-11-26T10:00:00+01:00") == expected
+
+
+def test_pause_snooze_and_resume_say_which_day_when_it_is_not_today() -> None:
+    from calmcoach.commands import pause, resume, snooze
+
+    now = "2026-11-26T23:00:00+01:00"
+    tomorrow = "2026-11-27T08:00:00+01:00"
+    assert pause.render({"paused_until": tomorrow, "now": now})[0].startswith("Paused until Fri 08:00.")
+    assert snooze.render({"name": "water", "until": tomorrow, "now": now}) == [
+        "Snoozed water until Fri 08:00."
+    ]
+    answer = {"was_paused": True, "now": now, "next": [{"name": "water", "at": tomorrow}]}
+    assert resume.render(answer) == ["Resumed. Next: water at Fri 08:00."]

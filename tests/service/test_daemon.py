@@ -102,6 +102,12 @@ def test_pause_survives_a_restart(service: Service, paths: Paths) -> None:
         pytest.param("pause", {"duration": "soon"}, "expected a duration", id="pause-duration"),
         pytest.param("pause", {"duration": "0s"}, "longer than 0s", id="pause-zero"),
         pytest.param("pause", {"until": "25:00"}, "between 00:00 and 23:59", id="pause-until"),
+        # Huge durations once overflowed datetime into an "internal error".
+        pytest.param("pause", {"duration": "99999999h"}, "at most 366 days", id="pause-huge"),
+        pytest.param("pause", {"duration": "367d"}, "expected a duration", id="pause-days-unit"),
+        pytest.param(
+            "snooze", {"name": "water", "duration": "9999999h"}, "at most 366 days", id="snooze-huge"
+        ),
         pytest.param(
             "snooze", {"name": "coffee", "duration": "5m"}, "no reminder named 'coffee'", id="snooze-name"
         ),
@@ -121,7 +127,11 @@ def test_bad_requests_are_answered_with_an_error(
 
 def test_snooze_moves_the_next_run_and_is_kept(service: Service, paths: Paths) -> None:
     result = service.handle("snooze", {"name": "water", "duration": "20m"})
-    assert result == {"name": "water", "until": "2099-05-06T12:20:00+02:00"}
+    assert result == {
+        "name": "water",
+        "until": "2099-05-06T12:20:00+02:00",
+        "now": "2099-05-06T12:00:00+02:00",
+    }
     water = by_name(service.handle("status", {}))["water"]
     assert water["next"] == "2099-05-06T12:20:00+02:00"
     assert water["snoozed_until"] == "2099-05-06T12:20:00+02:00"
