@@ -1,0 +1,401 @@
+"""Benchmarks of the command line and the service, each as a ratio against a baseline of the same run.
+
+    .venv/bin/python -m benchmarks.service [--quick] [--json]
+
+- CLI latency: `calmcoach tip` and `calmcoach log water` against `python -c pass`, each run many
+  times in turn, the median wall time from spawn to exit. Bytecode caching works as on a user's
+  machine: PYTHONDONTWRITEBYTECODE is unset and PYTHONPYCACHEPREFIX points at a fresh folder,
+  which the first (discarded) run of each command fills.
+- Idle service: `calmcoach run` on the packaged default schedule, on a private dbus-daemon with
+  the recording notification server of tests/desktop.py (so the notification output is really
+  connected, not fallen back), against a bare Python running an APScheduler BackgroundScheduler
+  with as many jobs. RSS from /proc after both have settled; CPU time (the threads' nanosecond
+  counters in /proc/PID/task/*/schedstat) over an idle stretch, scaled to an hour.
+- Reminder latency: `calmcoach run --debug` with `every = "2s"`; APScheduler's "scheduled at"
+  lines give the planned instants, the recording server's arrival times the deliveries. The
+  baseline is a bare BackgroundScheduler job's own lateness (time.time() in the job minus its
+  scheduled instant) in this run.
+
+Nothing here fails on a figure: it prints them and the targets (issue 7).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from tests.desktop import PrivateBus, RecordingServer, stop_process, wait_until
+
+TARGET_CLI_RATIO = 4.0
+TARGET_RSS_RATIO = 1.3
+TARGET_CPU_S_PER_HOUR = 0.5
+TARGET_LATENCY_MS = 100.0
+START_TIMEOUT_S = 30.0
+
+BARE_SCHEDULER = """\
+import signal, sys, time
+from datetime import UTC, datetime, timedelta
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+def job() -> None:
+    pass
+
+jobs = int(sys.argv[1])
+scheduler = BackgroundScheduler(timezone=UTC)
+for n in range(jobs):
+    scheduler.add_job(job, IntervalTrigger(hours=1 + n, timezone=UTC), id=f"job{n}")
+scheduler.start()
+print("ready", flush=True)
+signal.sigwait({signal.SIGTERM})
+scheduler.shutdown(wait=False)
+"""
+
+BARE_LATENCY = """\
+import json, sys, threading, time
+from datetime import UTC, datetime, timedelta
+from apscheduler.schedulers.background import BackgroundScheduler
+
+count = int(sys.argv[1])
+late: list[float] = []
+done = threading.Event()
+
+def job(planned: float) -> None:
+    late.append(time.time() - planned)
+    if len(late) == count:
+        done.set()
+
+scheduler = BackgroundScheduler(timezone=UTC)
+scheduler.start()
+start = int(time.time()) + 1
+for n in range(count):
+    planned = start + n * 0.5
+    scheduler.add_job(job, "date", run_date=datetime.fromtimestamp(planned, UTC), args=[planned])
+done.wait(count + 30)
+scheduler.shutdown(wait=False)
+print(json.dumps(late))
+"""
+
+LATENCY_SCHEDULE = """\
+[settings]
+timezone = "UTC"
+
+[[reminder]]
+name = "water"
+kind = "hydration"
+every = "2s"
+say = ["notification"]
+"""
+
+SCHEDULED_AT = re.compile(r'Running job "water .*?\(scheduled at ([0-9: +.-]+)\)')
+
+
+@dataclass
+class Figures:
+    python_ms: float
+    tip_ms: float
+    log_water_ms: float
+    cli_runs: int
+    service_rss_kib: int
+    bare_rss_kib: int
+    jobs: int
+    idle_seconds: float
+    service_cpu_s_per_hour: float
+    bare_cpu_s_per_hour: float
+    output: str  # how the idle service delivers: the bus it was on
+    latency_ms: list[float]
+    bare_latency_ms: list[float]
+
+
+def python() -> str:
+    return sys.executable
+
+
+def calmcoach() -> list[str]:
+    script = Path(sys.executable).parent / "calmcoach"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "calmcoach"]
+
+
+@contextmanager
+def user_environment() -> Iterator[dict[str, str]]:
+    """Yield an environment with fresh XDG folders and a bytecode cache prefix, as a user has."""
+    with tempfile.TemporaryDirectory(prefix="cc-bench-") as name:
+        root = Path(name)
+        env = dict(os.environ)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
+        for key in (
+            "XDG_CONFIG_HOME",
+            "XDG_STATE_HOME",
+            "XDG_CACHE_HOME",
+            "XDG_DATA_HOME",
+            "XDG_RUNTIME_DIR",
+        ):
+            folder = root / key.lower()
+            folder.mkdir(mode=0o700)
+            env[key] = str(folder)
+        env["HOME"] = str(root)
+        yield env
+
+
+def wall_ms(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    took = (time.perf_counter() - started) * 1000
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(argv)} exited {done.returncode}: {done.stderr.decode(errors='replace')}"
+        )
+    return took
+
+
+def cli_latency(runs: int) -> tuple[float, float, float]:
+    """Return the median ms of `python -c pass`, `calmcoach tip`, `calmcoach log water`, interleaved."""
+    commands = {
+        "python": [python(), "-c", "pass"],
+        "tip": [*calmcoach(), "tip"],
+        "log": [*calmcoach(), "log", "water"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    with user_environment() as env:
+        for argv in commands.values():
+            wall_ms(argv, env)  # warm the page cache and write the bytecode cache
+        for _ in range(runs):
+            for name, argv in commands.items():
+                times[name].append(wall_ms(argv, env))
+    return (
+        statistics.median(times["python"]),
+        statistics.median(times["tip"]),
+        statistics.median(times["log"]),
+    )
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """Given a pid, return the CPU time of its threads in seconds, to the nanosecond.
+
+    /proc/PID/stat counts in clock ticks (10 ms): one tick over a minute would read as 0.6 s an
+    hour, more than the target, so the per-thread schedstat (nanoseconds on CPU) is summed instead.
+    """
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended while we read
+    return total / 1e9
+
+
+def default_job_count() -> int:
+    from calmcoach.commands.common import packaged_default_schedule
+    from calmcoach.schedule.loader import load_files
+
+    return len(load_files([packaged_default_schedule()]).reminders)
+
+
+@contextmanager
+def desktop() -> Iterator[PrivateBus]:
+    """A private bus with the recording notification server on it."""
+    with tempfile.TemporaryDirectory(prefix="cc-bus-") as name:
+        bus = PrivateBus.start(Path(name) / "bus")
+        server = RecordingServer(bus, Path(name) / "received.jsonl")
+        try:
+            server.start()
+            yield bus
+        finally:
+            server.stop()
+            bus.stop()
+
+
+def start_service(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    from calmcoach.service.control import ControlClient, ServiceNotRunning
+
+    with log.open("wb") as stream:
+        process = subprocess.Popen(
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=stream, stdin=subprocess.DEVNULL
+        )
+    socket = Path(env["XDG_RUNTIME_DIR"]) / "calmcoach" / "control.sock"
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"calmcoach run exited:\n{log.read_text()}")
+        try:
+            return bool(ControlClient(socket).request("status")["ok"])
+        except ServiceNotRunning:
+            return False
+
+    wait_until(answers, timeout=START_TIMEOUT_S, what="the service's control socket", step=0.1)
+    return process
+
+
+def settle(pid: int) -> None:
+    """Wait until a process has stopped using CPU (start-up imports and first plans are over)."""
+    previous = cpu_seconds(pid)
+    for _ in range(50):
+        time.sleep(1.0)
+        now = cpu_seconds(pid)
+        if now - previous < 0.005:
+            return
+        previous = now
+
+
+def idle(seconds: float) -> tuple[int, int, int, float, float, str]:
+    """Return RSS (KiB) of the service and the bare scheduler, the job count, and CPU s/hour of each."""
+    jobs = default_job_count()
+    with desktop() as bus, user_environment() as env, tempfile.TemporaryDirectory() as name:
+        on_bus = bus.env(env)
+        service = start_service([*calmcoach(), "run"], on_bus, Path(name) / "service.log")
+        bare = subprocess.Popen(
+            [python(), "-c", BARE_SCHEDULER, str(jobs)], env=on_bus, stdout=subprocess.PIPE, text=True
+        )
+        try:
+            assert bare.stdout is not None
+            bare.stdout.readline()
+            settle(service.pid)
+            settle(bare.pid)
+            cpu0 = (cpu_seconds(service.pid), cpu_seconds(bare.pid))
+            time.sleep(seconds)
+            cpu1 = (cpu_seconds(service.pid), cpu_seconds(bare.pid))
+            rss = (rss_kib(service.pid), rss_kib(bare.pid))
+            log = (Path(name) / "service.log").read_text()
+            output = "private dbus-daemon + recording notification server"
+            if "warning" in log.lower() and "notification" in log.lower():
+                output += " (the service warned about notifications: see its log)"
+        finally:
+            stop_process(service)
+            stop_process(bare)
+    scale = 3600.0 / seconds
+    return rss[0], rss[1], jobs, (cpu1[0] - cpu0[0]) * scale, (cpu1[1] - cpu0[1]) * scale, output
+
+
+def reminder_latency(seconds: float) -> list[float]:
+    """Return the ms between each planned instant of an every-2s reminder and its arrival."""
+    with desktop() as bus, user_environment() as env, tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        schedule = folder / "latency.toml"
+        schedule.write_text(LATENCY_SCHEDULE)
+        record = Path(bus.socket_path).parent / "received.jsonl"
+        before = len(record.read_text().splitlines())
+        log = folder / "service.log"
+        service = start_service(
+            [*calmcoach(), "--debug", "run", "--schedule", str(schedule)], bus.env(env), log
+        )
+        try:
+            time.sleep(seconds)
+        finally:
+            stop_process(service)
+        planned = [datetime.fromisoformat(m).timestamp() for m in SCHEDULED_AT.findall(log.read_text())]
+        arrived = [json.loads(line)["t"] for line in record.read_text().splitlines()[before:]]
+    latencies = []
+    for t in arrived:
+        earlier = [p for p in planned if p <= t]
+        if earlier:
+            latencies.append((t - max(earlier)) * 1000)
+    return latencies
+
+
+def bare_latency(count: int) -> list[float]:
+    out = subprocess.run(
+        [python(), "-c", BARE_LATENCY, str(count)], capture_output=True, text=True, check=True
+    )
+    return [x * 1000 for x in json.loads(out.stdout)]
+
+
+def measure(quick: bool = False) -> Figures:
+    runs = 10 if quick else 30
+    python_ms, tip_ms, log_ms = cli_latency(runs)
+    idle_s = 20.0 if quick else 60.0
+    service_rss, bare_rss, jobs, service_cpu, bare_cpu, output = idle(idle_s)
+    latency = reminder_latency(10.0 if quick else 30.0)
+    bare = bare_latency(10 if quick else 30)
+    return Figures(
+        python_ms,
+        tip_ms,
+        log_ms,
+        runs,
+        service_rss,
+        bare_rss,
+        jobs,
+        idle_s,
+        service_cpu,
+        bare_cpu,
+        output,
+        latency,
+        bare,
+    )
+
+
+def verdict(ok: bool) -> str:
+    return "meets" if ok else "MISSES"
+
+
+def lines(f: Figures) -> list[str]:
+    """Given the figures, return the report's lines (also written to RESULTS.md)."""
+    tip, log = f.tip_ms / f.python_ms, f.log_water_ms / f.python_ms
+    rss = f.service_rss_kib / f.bare_rss_kib
+    lat_med = statistics.median(f.latency_ms) if f.latency_ms else float("nan")
+    lat_max = max(f.latency_ms) if f.latency_ms else float("nan")
+    bare_med = statistics.median(f.bare_latency_ms)
+    cpu_ratio = (
+        f.service_cpu_s_per_hour / f.bare_cpu_s_per_hour if f.bare_cpu_s_per_hour > 0 else float("inf")
+    )
+    return [
+        f"CLI latency (median of {f.cli_runs} runs each, interleaved; bytecode cache on: "
+        "PYTHONPYCACHEPREFIX = a fresh temp folder, PYTHONDONTWRITEBYTECODE unset, "
+        "one discarded warm-up run):",
+        f"  baseline `python -c pass`: {f.python_ms:.1f} ms",
+        f"  `calmcoach tip`: {f.tip_ms:.1f} ms = {tip:.2f}x  "
+        f"[{verdict(tip <= TARGET_CLI_RATIO)} <= {TARGET_CLI_RATIO:g}x]",
+        f"  `calmcoach log water`: {f.log_water_ms:.1f} ms = {log:.2f}x  "
+        f"[{verdict(log <= TARGET_CLI_RATIO)} <= {TARGET_CLI_RATIO:g}x]",
+        f"Idle service (`calmcoach run`, packaged default schedule, {f.jobs} jobs; output: {f.output}):",
+        f"  RSS: {f.service_rss_kib / 1024:.1f} MiB against a bare BackgroundScheduler with {f.jobs} jobs "
+        f"{f.bare_rss_kib / 1024:.1f} MiB = {rss:.2f}x  "
+        f"[{verdict(rss <= TARGET_RSS_RATIO)} <= {TARGET_RSS_RATIO:g}x]",
+        f"  CPU: {f.service_cpu_s_per_hour:.3f} s per idle hour (over {f.idle_seconds:.0f} s, scaled), "
+        f"bare scheduler {f.bare_cpu_s_per_hour:.3f} s/h = {cpu_ratio:.2f}x  "
+        f"[{verdict(f.service_cpu_s_per_hour < TARGET_CPU_S_PER_HOUR)} < {TARGET_CPU_S_PER_HOUR:g} s/h]",
+        "Reminder latency (every 2s, planned instant from APScheduler's log -> arrival at the "
+        "recording server, "
+        f"{len(f.latency_ms)} reminders):",
+        f"  median {lat_med:.1f} ms, max {lat_max:.1f} ms; "
+        "baseline: a bare BackgroundScheduler job's own lateness "
+        f"median {bare_med:.1f} ms = {lat_med / bare_med:.1f}x  [{verdict(lat_max < TARGET_LATENCY_MS)} "
+        f"< {TARGET_LATENCY_MS:g} ms, max]",
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.service", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs, shorter idle stretch")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    if shutil.which("dbus-daemon") is None:
+        print("dbus-daemon is missing: the service benchmark needs a private bus", file=sys.stderr)
+        return 1
+    figures = measure(args.quick)
+    print(json.dumps(asdict(figures), indent=2) if args.json else "\n".join(lines(figures)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
