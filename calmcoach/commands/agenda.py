@@ -100,6 +100,25 @@ def parse_start(text: str) -> datetime:
         ) from None
 
 
+def span_end(start: datetime, hours: float, zone: ZoneInfo, given: str | None) -> datetime:
+    """Given the start, the hours and the --from text, return the end of the span in `zone`.
+
+    Raise a usage error when the span runs off the calendar (before year 1 or after 9999).
+    """
+    try:
+        # --hours counts elapsed time (a 24-hour look on the spring night ends at a later
+        # wall-clock hour), so the end is worked out in UTC.
+        end = (start.astimezone(UTC) + timedelta(hours=hours)).astimezone(zone)
+        start.astimezone(UTC) - _TICK  # the planner looks from just before the start
+    except OverflowError:
+        raise CalmcoachError(
+            f"calmcoach agenda: --from {given!r} with --hours {hours:g} runs off the calendar; "
+            "expected a span between the years 1 and 9999",
+            exit_code=EXIT_USAGE,
+        ) from None
+    return end
+
+
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from calmcoach.planner import agenda
 
@@ -113,10 +132,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         start = given_start.replace(tzinfo=zone)
     else:
         start = given_start.astimezone(zone)
-    # --hours counts elapsed time (a 24-hour look on the spring night ends at a later wall-clock
-    # hour), so the end is worked out in UTC; the planner's (start, end] becomes [start, end).
-    end = (start.astimezone(UTC) + timedelta(hours=hours)).astimezone(zone)
-    firings = agenda(schedule, start - _TICK, end - _TICK)
+    end = span_end(start, hours, zone, args.start)
+    # The planner's (start, end] becomes [start, end).
+    firings = agenda(schedule, start.astimezone(UTC) - _TICK, end.astimezone(UTC) - _TICK)
     if args.json:
         _print_json(firings, ctx)
     elif not firings:

@@ -162,6 +162,10 @@ def test_nothing_to_show_is_said_plainly(cli: Cli, paths: Paths, tmp_path: Path)
         pytest.param(["--from", "tomorrow"], "--from expects an ISO 8601 date and time", id="from-words"),
         pytest.param(["--from", "2026-13-01T08:00"], "got '2026-13-01T08:00'", id="from-month-13"),
         pytest.param(["--from", "09:00"], "got '09:00'", id="from-time-only"),
+        pytest.param(["--from", "0001-01-01T00:00+00:00"], "runs off the calendar", id="from-year-1"),
+        pytest.param(
+            ["--from", "9999-12-31T23:00", "--hours", "48"], "between the years 1 and 9999", id="past-9999"
+        ),
     ],
 )
 def test_bad_arguments_are_usage_errors(
