@@ -37,7 +37,8 @@ TITLES: dict[Kind, tuple[str, ...]] = {
     Kind.CAFFEINE: ("Caffeine cut-off", "Last call for caffeine", "Time to switch to decaf"),
     Kind.STRETCH: ("Stretch break", "Neck and shoulder stretch", "Time to loosen up"),
     Kind.BREATHING: ("Breathing break", "A few slow breaths", "Time to breathe slowly"),
-    Kind.TIP: ("A tip from calmcoach",),
+    # More than one, so a tip reminder in the user's own words still varies its title.
+    Kind.TIP: ("A tip from calmcoach", "A reminder from calmcoach", "A moment for yourself"),
 }
 FIRM_TITLES = ("Behind on water today", "Time to catch up on water")
 

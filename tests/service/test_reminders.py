@@ -144,8 +144,10 @@ def test_session_reminders_announce_the_session() -> None:
     assert stretch.message.speech.startswith("A three-minute stretch break starts now.")
 
 
-def test_own_words_are_kept_and_the_title_still_varies() -> None:
-    rem = reminder(Kind.STRETCH, message="Roll your shoulders back.")
+@pytest.mark.parametrize("kind", list(Kind))
+def test_own_words_are_kept_and_the_title_still_varies(kind: Kind) -> None:
+    # A tip reminder once had one title: with the user's own words it said the same twice.
+    rem = reminder(kind, message="Roll your shoulders back.")
     results = run_many(rem, 10, ReminderContext(now=NOON))
     assert {r.message.body for r in results} == {"Roll your shoulders back."}
     for before, after in itertools.pairwise(results):
