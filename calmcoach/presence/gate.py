@@ -1,0 +1,197 @@
+"""The service's presence gate: asked before each delivery, and watching for returns and the end of DND.
+
+The backends are chosen in a background thread, so a slow desktop service never delays the
+start. Until then, and where none works, the gate lets everything through (said once in the log).
+A watch thread observes every `poll_s`: on a return it calls `on_return` (the service restarts its
+`every` timers from it); when the person is here and free it hands what waited to `on_release`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from calmcoach.clock import Clock
+from calmcoach.presence.policy import (
+    Action,
+    Decision,
+    Held,
+    Observation,
+    Return,
+    Tracker,
+    Waiting,
+    decide,
+)
+from calmcoach.schedule.model import Reminder, Settings
+
+log = logging.getLogger("calmcoach.presence")
+
+POLL_S = 2.0
+Observe = Callable[[datetime], Observation]
+
+
+class Gate:
+    def __init__(
+        self,
+        clock: Clock,
+        idle_after: timedelta,
+        *,
+        choose: Callable[[], Any] | None = None,
+        poll_s: float = POLL_S,
+    ) -> None:
+        self.clock = clock
+        self.poll_s = poll_s
+        self.tracker = Tracker(idle_after)
+        self.waiting = Waiting()
+        self.anchors: dict[str, datetime] = {}  # `every` reminders restarted from a return
+        self.on_return: Callable[[Return], None] = lambda _: None
+        self.on_release: Callable[[list[Held]], None] = lambda _: None
+        self._choose = choose
+        self._observe: Observe | None = None
+        self._backends: Any = None
+        self._chosen = threading.Event()
+        self._lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- wiring --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Choose the backends and watch, in a daemon thread."""
+        self._thread = threading.Thread(target=self._run, name="presence", daemon=True)
+        self._thread.start()
+
+    def use(self, observe: Observe | None, backends: Any = None) -> None:
+        """Given an observe function (None: no backend works), start using it."""
+        with self._lock:
+            self._observe, self._backends = observe, backends
+        self._chosen.set()
+
+    def wait_chosen(self, timeout_s: float) -> bool:
+        return self._chosen.wait(timeout_s)
+
+    def configure(self, settings: Settings) -> None:
+        with self._lock:
+            self.tracker.idle_after = settings.idle_after
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(self.poll_s + 3.0)
+        if self._backends is not None:
+            self._backends.close()
+
+    # -- asked by the scheduler and the dispatcher ---------------------------------------------
+
+    def next_firing(self, reminder: Reminder, settings: Settings, after: datetime) -> datetime | None:
+        """The planner's next firing, counted from the person's return where there was one."""
+        from calmcoach.planner import next_firing
+
+        with self._lock:
+            anchor = self.anchors.get(reminder.name)
+        return next_firing(reminder, settings, after, anchor=anchor)
+
+    def decide(self, reminder: Reminder, settings: Settings, now: datetime, *, manual: bool) -> Decision:
+        """Given a due reminder, return what to do with it, from a fresh observation."""
+        if manual:
+            return Decision(Action.DELIVER, "triggered")
+        observation, back = self._look(now)
+        if observation is None:
+            return Decision(Action.DELIVER, "presence unknown")
+        decision = decide(reminder, settings, observation, now)
+        if back is not None and decision.action is Action.DELIVER and reminder.name in self.anchors:
+            # Seen back at this very firing: its timer has just restarted from the return.
+            return Decision(Action.SKIP, "back just now; it counts again from the return")
+        return decision
+
+    def hold(self, held: Held) -> None:
+        with self._lock:
+            self.waiting.add(held)
+
+    def drop(self, names: list[str]) -> list[Held]:
+        with self._lock:
+            return self.waiting.drop(names)
+
+    def describe(self) -> dict[str, Any]:
+        """Return the backends and the current state, for `calmcoach status`."""
+        with self._lock:
+            chosen = self._chosen.is_set()
+            backends = self._backends.names() if self._backends is not None else None
+            missing = list(self._backends.missing) if self._backends is not None else []
+            latest = self.tracker.latest
+            back = self.tracker.last_return
+            return {
+                "backends": backends if chosen else "choosing",
+                "missing": missing,
+                "state": str(self.tracker.state) if latest is not None else "unknown",
+                "away_since": _iso(self.tracker.away_since),
+                "idle_s": latest.idle.total_seconds() if latest and latest.idle is not None else None,
+                "last_return": {"away_since": _iso(back.away_since), "back_at": _iso(back.back_at)}
+                if back
+                else None,
+                "waiting": self.waiting.names(),
+            }
+
+    # -- watching ------------------------------------------------------------------------------
+
+    def _look(self, now: datetime) -> tuple[Observation | None, Return | None]:
+        with self._lock:
+            if self._observe is None:
+                return None, None
+            observation = self._observe(now)
+            back = self.tracker.observe(observation)
+            if back is not None:
+                self.on_return(back)
+            return observation, back
+
+    def tick(self) -> None:
+        """Observe once: report a return, drop what waited too long, release what may come now."""
+        now = self.clock.now(UTC)
+        observation, _ = self._look(now)
+        if observation is None:
+            return
+        with self._lock:
+            ready, expired = self.waiting.release(self.tracker.state, now)
+        for held in expired:
+            log.info(
+                "dropped %s (%s): waited since %s, longer than it may",
+                held.name,
+                held.kind,
+                f"{held.since:%H:%M:%S}",
+            )
+        if ready:
+            self.on_release(ready)
+
+    def _run(self) -> None:
+        if self._choose is not None:
+            backends = self._choose()
+            if backends.any:
+                from calmcoach.presence.monitor import Monitor
+
+                log.info("presence: %s", _words(backends.names()))
+                self.use(Monitor(backends).observe, backends)
+            else:
+                log.warning(
+                    "presence: cannot tell here whether you are away, locked or busy (%s); "
+                    "reminders come regardless",
+                    "; ".join(backends.missing),
+                )
+                self.use(None, backends)
+        while not self._stop.wait(self.poll_s):
+            try:
+                self.tick()
+            except Exception:  # the watch must go on; the next tick may work
+                log.exception("presence: an observation failed")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _words(names: dict[str, Any]) -> str:
+    dnd = ", ".join(names.get("dnd") or []) or "none"
+    idle, lock = names.get("idle") or "nothing", names.get("lock") or "nothing"
+    return f"idle time from {idle}, lock and sleep from {lock}, do-not-disturb from {dnd}"
