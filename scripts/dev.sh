@@ -106,6 +106,8 @@ case "${1:-}" in
     shift
     install_debian_packages "${RUNTIME_PACKAGES[@]}"
     make_venv
+    # With no arguments, the packaged default schedule, whatever the config folder holds.
+    [ "$#" -eq 0 ] && set -- --schedule schedules/default.toml
     exec "$VENV/bin/calmcoach" run "$@"
     ;;
   test)
