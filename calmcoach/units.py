@@ -25,7 +25,10 @@ def parse_duration(text: str) -> timedelta:
     if not isinstance(text, str) or not _DURATION_WHOLE.match(text):
         raise ValueError(f'expected a duration like "45m", "90s" or "1h30m", got {text!r}')
     seconds = sum(float(n) * _SECONDS_PER_UNIT[u.lower()] for n, u in _DURATION_PART.findall(text))
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except OverflowError:  # "99999999999999h" (or inf) is past timedelta's range: a typo, not a crash
+        raise ValueError(f"expected a duration of at most 999999999 days, got {text!r}") from None
 
 
 def format_duration(delta: timedelta) -> str:
