@@ -54,6 +54,9 @@ class Gate:
         self._backends: Any = None
         self._chosen = threading.Event()
         self._lock = threading.RLock()
+        # Its own lock: the scheduler asks `next_firing` while holding its job store's lock, and
+        # a return changes jobs, so nothing else may be held around the anchors.
+        self._anchor_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -80,7 +83,7 @@ class Gate:
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(self.poll_s + 3.0)
+            self._thread.join(0.5)  # a daemon thread: never hold up the service's stop
         if self._backends is not None:
             self._backends.close()
 
@@ -90,7 +93,7 @@ class Gate:
         """The planner's next firing, counted from the person's return where there was one."""
         from calmcoach.planner import next_firing
 
-        with self._lock:
+        with self._anchor_lock:
             anchor = self.anchors.get(reminder.name)
         return next_firing(reminder, settings, after, anchor=anchor)
 
@@ -102,10 +105,17 @@ class Gate:
         if observation is None:
             return Decision(Action.DELIVER, "presence unknown")
         decision = decide(reminder, settings, observation, now)
-        if back is not None and decision.action is Action.DELIVER and reminder.name in self.anchors:
+        with self._anchor_lock:
+            restarted = reminder.name in self.anchors
+        if back is not None and decision.action is Action.DELIVER and restarted:
             # Seen back at this very firing: its timer has just restarted from the return.
             return Decision(Action.SKIP, "back just now; it counts again from the return")
         return decision
+
+    def set_anchors(self, anchors: dict[str, datetime]) -> None:
+        """Given the `every` reminders restarted from a return, count them from there from now on."""
+        with self._anchor_lock:
+            self.anchors.update(anchors)
 
     def hold(self, held: Held) -> None:
         with self._lock:
@@ -143,9 +153,9 @@ class Gate:
                 return None, None
             observation = self._observe(now)
             back = self.tracker.observe(observation)
-            if back is not None:
-                self.on_return(back)
-            return observation, back
+        if back is not None:
+            self.on_return(back)  # outside our lock: it changes the scheduler's jobs
+        return observation, back
 
     def tick(self) -> None:
         """Observe once: report a return, drop what waited too long, release what may come now."""

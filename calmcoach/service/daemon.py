@@ -20,6 +20,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from calmcoach import __version__
 from calmcoach.clock import Clock
 from calmcoach.errors import CalmcoachError, ScheduleError
 from calmcoach.paths import Paths
+from calmcoach.presence.gate import Gate
+from calmcoach.presence.policy import Held, Return
 from calmcoach.schedule.model import Reminder, Schedule, Settings
 from calmcoach.service.control import CommandError, ControlServer
 from calmcoach.service.dispatch import Core, Dispatcher, Outputs, Sessions, recent_json
@@ -38,6 +41,7 @@ from calmcoach.service.state import Pause, ServiceState, StateStore
 log = logging.getLogger("calmcoach.service")
 
 STATE_FILE = "service.json"
+DEFAULT_STRETCH_BREAK = timedelta(minutes=5)  # when the routine's length is not known
 LOCK_FILE = "calmcoach.lock"
 
 
@@ -47,6 +51,8 @@ class ServiceOptions:
     session_lead: timedelta = timedelta(seconds=30)  # from the announcement to the session's start
     stop_timeout_s: float = 1.5  # how long shutdown waits for the delivery in flight
     tick_s: float = 5.0  # how often the scheduler is woken (suspend detection)
+    presence: bool = True  # ask the desktop whether the person is away or busy (calmcoach.presence)
+    presence_poll_s: float = 2.0  # how often a return or the end of do-not-disturb is looked for
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,7 @@ class Service:
         self.outputs: Outputs | None = None
         self.figures: Any = None
         self.scheduler: Any = None
+        self.presence: Gate | None = None
 
     # -- starting ------------------------------------------------------------------------------
 
@@ -130,6 +137,7 @@ class Service:
             self.core = Core(schedule=schedule, state=state, store=store, rotation=rotation)
             self.outputs = self.outputs_factory(schedule.settings)
             self.figures = HistoryFigures.open(self.paths.history_db)
+            self.presence = self._make_presence(schedule)
             self.dispatcher = Dispatcher(
                 self.core,
                 self.outputs,
@@ -140,10 +148,13 @@ class Service:
                 session_lead=self.options.session_lead,
                 save_rotation=lambda r: write_rotation(rotation_path(self.paths.state), r),
                 load_rotation=lambda: read_rotation(rotation_path(self.paths.state))[0],
+                presence=self.presence,
             )
             self._start_scheduler(schedule, now)
             self.control = ControlServer(self.paths.control_socket, self.handle)
             self.control.start()
+            if self.presence is not None:
+                self.presence.start()
         except BaseException:
             self._abandon()
             raise
@@ -167,7 +178,11 @@ class Service:
 
         assert self.core is not None and self.dispatcher is not None
         self.scheduler = make_scheduler()
-        self.book = JobBook(self.scheduler, self.dispatcher.fire)
+        self.book = JobBook(
+            self.scheduler,
+            self.dispatcher.fire,
+            next_firing=self.presence.next_firing if self.presence is not None else None,
+        )
         dispatcher = self.dispatcher
 
         def on_missed(event: Any) -> None:
@@ -181,8 +196,71 @@ class Service:
         self.book.install(schedule, self.core.state.last_fired, self.core.state.snoozed, now)
         self.scheduler.start()
 
+    def _make_presence(self, schedule: Schedule) -> Gate | None:
+        if not self.options.presence:
+            return None
+        from calmcoach.presence.monitor import choose
+
+        gate = Gate(
+            self.clock, schedule.settings.idle_after, choose=choose, poll_s=self.options.presence_poll_s
+        )
+        gate.on_return = self._on_return
+        gate.on_release = self._on_release
+        return gate
+
+    def _on_return(self, back: Return) -> None:
+        """The person is back: restart `every` timers from the return; a long absence was a stretch."""
+        from calmcoach.planner import next_firing
+        from calmcoach.presence.policy import counts_as_break, restart_times
+
+        assert self.core is not None and self.book is not None and self.presence is not None
+        with self.core.lock:
+            schedule = self.core.schedule
+        restarted = restart_times(schedule, back, next_firing)
+        self.presence.set_anchors({name: anchor for name, (anchor, _) in restarted.items()})
+        for name, (_, first) in restarted.items():
+            if first is not None:
+                with contextlib.suppress(LookupError):  # JobLookupError: removed by a reload meanwhile
+                    self.book.scheduler.modify_job(name, next_run_time=first)
+        breaks = [
+            r.name for r in schedule.reminders if counts_as_break(r, back, self._break_length(r, schedule))
+        ]
+        for name in breaks:
+            self.core.update(partial(ServiceState.fired, name=name, at=back.back_at))
+        self.presence.drop(breaks)
+        log.info(
+            "back after %s (%s): timers count again from %s%s",
+            _words(back.absence),
+            back.reason,
+            f"{back.back_at.astimezone(schedule.settings.timezone):%H:%M:%S}",
+            f"; the absence counts as the stretch break for {', '.join(breaks)}" if breaks else "",
+        )
+
+    def _break_length(self, reminder: Reminder, schedule: Schedule) -> timedelta:
+        sessions = self.dispatcher.sessions if self.dispatcher is not None else None
+        length = sessions.length(reminder, schedule) if sessions is not None else None
+        return length if length is not None else DEFAULT_STRETCH_BREAK
+
+    def _on_release(self, held: list[Held]) -> None:
+        """What waited may come now: deliver it as one, as a job on the right executor."""
+        from calmcoach.schedule.model import Channel
+        from calmcoach.service.jobs import DEFAULT_EXECUTOR, SPEECH_EXECUTOR
+
+        assert self.dispatcher is not None
+        speaks = any(Channel.VOICE in h.channels for h in held)
+        self.scheduler.add_job(
+            self.dispatcher.deliver_held,
+            args=[held],
+            id=f"{MANUAL_PREFIX}held:{self.clock.monotonic()}",
+            name="held reminders",
+            executor=SPEECH_EXECUTOR if speaks else DEFAULT_EXECUTOR,
+            misfire_grace_time=60,
+        )
+
     def _abandon(self) -> None:
         """Undo a start that failed half way."""
+        if self.presence is not None:
+            self.presence.close()
         if self.control is not None:
             self.control.close()
         if self.scheduler is not None and self.scheduler.running:
@@ -277,6 +355,8 @@ class Service:
             with self.core.lock:
                 self.core.store.save(self.core.state)
                 self.core.store.close()
+        if self.presence is not None:
+            self.presence.close()
         if self.outputs is not None:
             self.outputs.close()
         if self.figures is not None and idle:
@@ -323,6 +403,8 @@ class Service:
                 ) from None
             assert self.outputs is not None
             self.outputs.reconfigure(schedule.settings)
+            if self.presence is not None:
+                self.presence.configure(schedule.settings)
             with self.core.lock:
                 self.core.schedule = schedule
                 now = self.clock.now(schedule.settings.timezone)
@@ -383,6 +465,7 @@ class Service:
             "last_deliveries": recent_json(list(reversed(recent))),
             "channels": self.outputs.health(),
             "reload_error": self.reload_error.to_json() if self.reload_error else None,
+            "presence": self.presence.describe() if self.presence is not None else None,
         }
 
     @staticmethod
@@ -517,6 +600,11 @@ def _positive(delta: timedelta) -> timedelta:
 
 def _instant(text: Any) -> float:
     return datetime.fromisoformat(text).timestamp() if text else 0.0
+
+
+def _words(delta: timedelta) -> str:
+    minutes = round(delta.total_seconds() / 60)
+    return f"{minutes} min away" if minutes else f"{round(delta.total_seconds())} s away"
 
 
 def _count(n: int, unit: str) -> str:

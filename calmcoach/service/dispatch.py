@@ -16,14 +16,18 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from calmcoach.clock import Clock
 from calmcoach.content.tips import Rotation, Tip
 from calmcoach.outputs import Message
+from calmcoach.presence.policy import Action, Decision, Held
 from calmcoach.reminders import Composed, ReminderContext, Skip, compose
 from calmcoach.schedule.model import Channel, Kind, Reminder, Schedule, Settings
 from calmcoach.service.state import ServiceState, StateStore
+
+if TYPE_CHECKING:
+    from calmcoach.presence.gate import Gate
 
 log = logging.getLogger("calmcoach.service")
 
@@ -154,6 +158,7 @@ class Dispatcher:
         save_rotation: Callable[[Rotation], None] | None = None,
         load_rotation: Callable[[], Rotation] | None = None,
         rng: random.Random | None = None,
+        presence: Gate | None = None,
     ) -> None:
         self.core = core
         self.outputs = outputs
@@ -165,6 +170,7 @@ class Dispatcher:
         self.save_rotation = save_rotation
         self.load_rotation = load_rotation
         self.rng = rng or random.Random()
+        self.presence = presence  # asked before each delivery: away, locked, do-not-disturb
         self.stop = threading.Event()  # set on shutdown: no new deliveries, sessions end
         self.in_flight = InFlight()
         self._rng_lock = threading.Lock()
@@ -191,7 +197,14 @@ class Dispatcher:
                     _until(state.pause.until if state.pause else None),
                 )
                 return
-            self._deliver(reminder, schedule, now, state, manual)
+            decision = None
+            if self.presence is not None:
+                decision = self.presence.decide(reminder, schedule.settings, now, manual=manual)
+                if decision.action is Action.SKIP:
+                    self.core.update(lambda s: s.fired(name, now))
+                    log.info("skipped %s (%s): %s", name, reminder.kind, decision.reason)
+                    return
+            self._deliver(reminder, schedule, now, state, manual, decision=decision)
 
     def missed(self, name: str, scheduled: datetime) -> None:
         """Given a firing APScheduler skipped as too late, remember it and say so in the log."""
@@ -211,7 +224,14 @@ class Dispatcher:
         )
 
     def _deliver(
-        self, reminder: Reminder, schedule: Schedule, now: datetime, state: ServiceState, manual: bool
+        self,
+        reminder: Reminder,
+        schedule: Schedule,
+        now: datetime,
+        state: ServiceState,
+        manual: bool,
+        *,
+        decision: Decision | None = None,
     ) -> None:
         session_length = None
         if reminder.kind in SESSION_KINDS and self.sessions is not None:
@@ -232,6 +252,9 @@ class Dispatcher:
             log.info("skipped %s (%s): %s", reminder.name, reminder.kind, result.reason)
             return
         self._remember(reminder, now, result)
+        if decision is not None and decision.action in (Action.HOLD, Action.DEFER):
+            self._hold(reminder, now, result.message, decision)
+            return
         channels = self.outputs.deliver(result.message, reminder.say)
         record = DeliveryRecord(
             reminder.name, str(reminder.kind), now, tuple(channels), result.message.title, manual
@@ -259,6 +282,50 @@ class Dispatcher:
                 self.figures.record_delivery(reminder, now, channel)
         if session_length is not None:
             self._run_session(reminder, schedule)
+
+    def _hold(self, reminder: Reminder, now: datetime, message: Message, decision: Decision) -> None:
+        """Keep a composed reminder until the person is back or do-not-disturb ends (presence)."""
+        assert self.presence is not None and decision.until is not None
+        self.presence.hold(Held(reminder.name, reminder.kind, message, reminder.say, now, decision.until))
+        log.info(
+            "holding %s (%s): %s; it may wait until %s",
+            reminder.name,
+            reminder.kind,
+            decision.reason,
+            f"{decision.until:%H:%M:%S}",
+        )
+
+    def deliver_held(self, held: Sequence[Held]) -> None:
+        """Given the reminders that waited, deliver them as one (a job, so the voice stays on its thread)."""
+        from calmcoach.presence.policy import combine
+
+        if self.stop.is_set() or not held:
+            return
+        with self.in_flight:
+            message, wanted = combine(held)
+            with self.core.lock:
+                schedule = self.core.schedule
+            now = self.clock.now(schedule.settings.timezone)
+            channels = self.outputs.deliver(message, wanted)
+            names = ", ".join(h.name for h in held)
+            kinds = "+".join(dict.fromkeys(str(h.kind) for h in held))
+            record = DeliveryRecord(names, kinds, now, tuple(channels), message.title, False)
+            with self.core.lock:
+                self.core.recent.append(record)
+            log.info(
+                "delivered %s (%s, held) via %s: %s",
+                names,
+                kinds,
+                "+".join(channels) or "no channel",
+                message.title,
+            )
+            if self.figures is not None:
+                for item in held:
+                    reminder = schedule.reminder(item.name)
+                    if reminder is None:
+                        continue
+                    for channel in channels:
+                        self.figures.record_delivery(reminder, now, channel)
 
     def _rotation(self) -> Rotation:
         """Return the tip rotation, read afresh: `calmcoach tip` shares it and may have moved it on."""
