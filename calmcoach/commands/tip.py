@@ -59,11 +59,13 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if problem:
         ctx.warn(problem)
     tip, rotation = catalogue.choose_next(everything, topic, rotation, random.Random())
-    _show_one(tip, args, ctx)
+    # Saved before it is shown: `calmcoach tip | head -1` closes the pipe after the tip's first
+    # line, and the tip read that way must still count as shown.
     try:
         catalogue.write_rotation(path, rotation)
-    except OSError as error:  # the tip was shown; only the memory of it is lost
+    except OSError as error:  # the tip is still shown; only the memory of it is lost
         ctx.warn(f"could not save the tip rotation to {path}: {error}")
+    _show_one(tip, args, ctx)
     return 0
 
 

@@ -61,3 +61,25 @@ def test_tip_imports_nothing_heavy_when_piped(tmp_path: Path) -> None:
     )
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.strip() == "[]"
+
+
+def test_a_tip_read_through_a_closed_pipe_still_counts_as_shown(tmp_path: Path) -> None:
+    # `calmcoach tip | head -1` closes the pipe after the first line; here the pipe is closed
+    # before the command starts, so that every write fails, the worst case of that.
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        result = subprocess.run(
+            [str(CALMCOACH), "tip", "--topic", "caffeine"],
+            cwd=tmp_path,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert "Traceback" not in result.stderr
+    saved = json.loads((Path(os.environ["XDG_STATE_HOME"]) / "calmcoach" / "tips.json").read_text())
+    assert len(saved["rounds"]["caffeine"]) == 1
