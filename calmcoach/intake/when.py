@@ -60,4 +60,6 @@ def _iso(value: str, tz: tzinfo) -> datetime | None:
         return None
     if len(value) <= 10:  # a bare date says nothing about when in the day
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+    # An instant given with another offset is kept in the schedule's zone, so that `log undo`,
+    # `today` and the export show it at the same local time as `log` did.
+    return moment.astimezone(tz) if moment.tzinfo is not None else moment.replace(tzinfo=tz)

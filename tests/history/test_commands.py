@@ -183,6 +183,12 @@ def test_undo(run: Run, paths: Paths) -> None:
     assert "nothing to undo" in result.stderr
 
 
+def test_undo_shows_a_time_given_with_another_offset_as_log_did(run: Run) -> None:
+    # Undo once named the time in the offset the user typed (10:00) while log said 12:00.
+    assert run.ok("log", "water", "--at", "2024-05-06T10:00Z").startswith("Logged 250 ml of water at 12:00.")
+    assert run.ok("log", "undo") == "Removed 250 ml of water at Mon 06 May 12:00.\n"
+
+
 # -- done --------------------------------------------------------------------------------------
 
 

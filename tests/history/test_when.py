@@ -35,6 +35,7 @@ def test_accepted(text: str, expected: datetime) -> None:
     got = parse_at(text, NOW, BERLIN)
     assert got == expected
     assert got.tzinfo is not None
+    assert got.utcoffset() == got.astimezone(BERLIN).utcoffset()  # kept in the schedule's zone
 
 
 @pytest.mark.parametrize(
