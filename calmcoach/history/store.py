@@ -504,8 +504,27 @@ def _unreadable(path: Path, error: sqlite3.Error) -> CalmcoachError:
     )
 
 
-def _corrupt(path: Path, detail: str) -> CalmcoachError:
-    return CalmcoachError(
+class HistoryDamaged(CalmcoachError):
+    """The history file is damaged or is not a calmcoach database; it was left untouched."""
+
+
+def set_aside(path: Path, moment: datetime) -> Path:
+    """Given a damaged history file and the time now, rename it (with its -wal and -shm files, so
+    that SQLite still reads them together) to `<name>.damaged-<UTC time>`; return the new path.
+
+    Nothing is deleted or rewritten: the damaged file stays next to the new one for recovery.
+    """
+    aside = path.with_name(f"{path.name}.damaged-{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}")
+    for suffix in ("-wal", "-shm"):  # the sidecars first: the main file marks the set as moved
+        sidecar = path.with_name(path.name + suffix)
+        if sidecar.exists():
+            sidecar.replace(aside.with_name(aside.name + suffix))
+    path.replace(aside)
+    return aside
+
+
+def _corrupt(path: Path, detail: str) -> HistoryDamaged:
+    return HistoryDamaged(
         f"the history database {path} is damaged or is not a calmcoach database ({detail}). "
         "calmcoach has left it untouched. To keep your history, try `sqlite3 "
         f"{path} .recover > recovered.sql`; to start afresh, move the file aside "

@@ -1,18 +1,20 @@
 """The history store as the service sees it: today's figures for the wording, and what it records.
 
-A history that cannot be opened (a corrupt file, a newer schema) must not stop the reminders: the
-service then runs without figures, says so once, and words reminders plainly.
+A history that cannot be opened (an unreadable file, a newer schema) must not stop the reminders:
+the service then runs without figures, says so once, and words reminders plainly. A damaged one
+is moved aside, kept for recovery, and a new one started, with a warning that says where it went.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from calmcoach.errors import CalmcoachError
 from calmcoach.history import History
+from calmcoach.history.store import HistoryDamaged, set_aside
 from calmcoach.intake.caffeine import relevant_since, report, start_of_day
 from calmcoach.schedule.model import Kind, Reminder, Schedule
 from calmcoach.service.dispatch import SessionOutcome
@@ -29,14 +31,35 @@ class HistoryFigures:
 
     @classmethod
     def open(cls, path: Path) -> HistoryFigures | None:
-        """Given the database path, return figures backed by it, or None (logged) if it cannot open."""
+        """Given the database path, return figures backed by it, or None (logged) if it cannot open.
+
+        A damaged file is moved aside (kept, never deleted) and a new history is started: the
+        reminders go on, and so does recording, rather than months of nothing recorded.
+        """
         try:
             return cls(History.open(path))
-        except CalmcoachError as error:
+        except HistoryDamaged as error:
+            try:
+                aside = set_aside(path, datetime.now(UTC))
+            except OSError as move_error:
+                return cls._without(f"{error.message} It could not be moved aside either: {move_error}")
             log.warning(
-                "running without history (no adaptive reminders, nothing recorded): %s", error.message
+                "the history database %s is damaged; moved it to %s, kept untouched for recovery "
+                "(sqlite3 %s .recover), and started a new history",
+                path,
+                aside,
+                aside,
             )
-            return None
+            try:
+                return cls(History.open(path))
+            except CalmcoachError as fresh_error:
+                return cls._without(fresh_error.message)
+        except CalmcoachError as error:
+            return cls._without(error.message)
+
+    @staticmethod
+    def _without(reason: str) -> None:
+        log.warning("running without history (no adaptive reminders, nothing recorded): %s", reason)
 
     def close(self) -> None:
         self.history.close()
