@@ -6,6 +6,7 @@ these tests, so nothing depends on wall time.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -236,4 +237,35 @@ def test_a_restart_starts_each_trigger_from_its_saved_last_firing(paths: Paths, 
         assert svc.scheduler.get_job("stretch").trigger.last_fired is None
         assert svc.core is not None and svc.core.state.last_wording == {"water": "hydration-muscle-water"}
     finally:
+        svc.shutdown()
+
+
+def test_shutdown_waits_for_the_notification_in_flight_and_saves_it(paths: Paths, schedule: Path) -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(_: object) -> None:
+        entered.set()
+        release.wait(10)
+
+    outputs = FakeOutputs(works={"notification"}, on_deliver=slow)
+    # A long stop timeout: a loaded machine must not turn "waited" into "gave up".
+    options = ServiceOptions(schedule_given=[schedule], stop_timeout_s=30.0)
+    svc = Service(paths, FakeClock(NOON), options, outputs_factory=lambda _: outputs)
+    svc.start()
+    try:
+        svc.handle("trigger", {"name": "water"})
+        assert entered.wait(10), "the triggered delivery never started"
+        results: list[bool] = []
+        stopper = threading.Thread(target=lambda: results.append(svc.shutdown()))
+        stopper.start()
+        stopper.join(0.3)
+        # Still waiting: shutdown must not close the outputs under a delivery in progress.
+        assert stopper.is_alive() and not outputs.closed
+        release.set()
+        stopper.join(10)
+        assert results == [True]
+        assert len(outputs.delivered) == 1 and outputs.closed
+        assert "water" in StateStore(paths.state / "service.json").load().last_fired
+    finally:
+        release.set()
         svc.shutdown()
