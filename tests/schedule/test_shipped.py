@@ -110,6 +110,6 @@ def test_the_defaults_commented_out_examples_are_valid_too() -> None:
     assert sum(1 for a, b in zip(uncommented, text.splitlines(), strict=True) if a != b) >= 7
     schedule = load_text("\n".join(uncommented), "default-uncommented.toml")
     assert schedule.settings.timezone.key == "Europe/Berlin"
-    assert schedule.settings.voice.voice == "en-gb"
+    assert schedule.settings.voice.voice == "gmw/en-gb-x-rp"
     assert [d.name for d in schedule.settings.drinks] == ["my-mug"]
     assert [p.name for p in schedule.settings.patterns] == ["calm", "slow-478"]

@@ -173,3 +173,14 @@ def test_importing_the_voice_does_not_load_pyttsx3() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True, env=os.environ
     )
     assert done.stdout.strip() == "False"
+
+
+def test_the_voice_the_default_schedule_suggests_exists(voice_cache: Path, aplay: list[str]) -> None:
+    # A person uncommenting `voice = ...` in the default must get a voice the engine has ("en-gb",
+    # suggested there once, is not one of espeak-ng's ids).
+    default = Path(__file__).resolve().parents[2] / "schedules" / "default.toml"
+    (line,) = [line for line in default.read_text(encoding="utf-8").splitlines() if "# voice = " in line]
+    suggested = line.split('"')[1]
+    with TtsSpeaker(VoiceSettings(voice=suggested), voice_cache, player=aplay) as speaker:
+        _, samples = read_pcm(speaker.synthesize(SHORT))
+    assert rms(samples) > 1500
