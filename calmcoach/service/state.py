@@ -89,6 +89,7 @@ class StateStore:
         self.path = path
         self._lock = threading.Lock()
         self._closed = False
+        self._failing = False  # the last save failed (reported once, until one works again)
 
     def close(self) -> None:
         """Refuse every later save: after the last save at shutdown, no write may start."""
@@ -113,27 +114,49 @@ class StateStore:
             return ServiceState()
 
     def save(self, state: ServiceState) -> None:
-        """Write the state to a temporary file, sync it, and rename it over the old one."""
+        """Write the state to a temporary file, sync it, and rename it over the old one.
+
+        A folder that cannot be written (read-only, a full disk) must not stop the reminders: the
+        failure is logged once, the state lives on in memory, and the old file stays as it was.
+        """
         data = json.dumps(state.to_json(), indent=1).encode()
         with self._lock:
             if self._closed:
                 log.debug("state not saved: the service is stopping")
                 return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".service.", suffix=".tmp", dir=self.path.parent)
             try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                    out.flush()
-                    os.fsync(out.fileno())
-                Path(tmp).replace(self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    Path(tmp).unlink()
-                raise
-            with contextlib.suppress(OSError):  # make the rename itself durable
-                dir_fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
-                try:
-                    os.fsync(dir_fd)
-                finally:
-                    os.close(dir_fd)
+                self._write(data)
+            except OSError as error:
+                if not self._failing:
+                    log.warning(
+                        "could not save the service state to %s: %s; reminders go on, and it is kept "
+                        "in memory until it can be saved",
+                        self.path,
+                        error.strerror or error,
+                    )
+                self._failing = True
+                return
+            if self._failing:
+                log.info("the service state is saved again")
+            self._failing = False
+
+    def _write(self, data: bytes) -> None:
+        """Write `data` to a temporary file in the folder, sync it, rename it over the file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".service.", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            Path(tmp).replace(self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                Path(tmp).unlink()
+            raise
+        with contextlib.suppress(OSError):  # make the rename itself durable
+            dir_fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
