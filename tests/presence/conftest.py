@@ -18,3 +18,11 @@ def system_bus() -> Iterator[PrivateBus]:
             yield bus
         finally:
             bus.stop()
+
+
+@pytest.fixture
+def short_runtime(xdg_home: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A short XDG_RUNTIME_DIR: the service's control socket path must fit in 108 bytes."""
+    with temporary_socket_dir("cc-") as folder:
+        monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+        yield
