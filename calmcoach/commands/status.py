@@ -27,6 +27,29 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     return call(ctx, "status", {}, as_json=args.json, render=render)
 
 
+def presence_lines(presence: Mapping[str, Any] | None, now: str | None) -> list[str]:
+    """Given the service's presence status (None: turned off), return its lines: backends and state."""
+    if not presence:
+        return []
+    backends = presence.get("backends")
+    if backends == "choosing":
+        return ["", "Presence: still looking for a way to tell whether you are away."]
+    if not isinstance(backends, Mapping) or not any(backends.values()):
+        return ["", "Presence: none works here; reminders come whether you are away or busy."]
+    dnd = ", ".join(backends.get("dnd") or []) or "nothing"
+    lines = [
+        "",
+        f"Presence: you are {presence.get('state')}"
+        + (f" (since {when(presence['away_since'], now)})" if presence.get("away_since") else ""),
+        f"  idle time from {backends.get('idle') or 'nothing'}, lock and sleep from "
+        f"{backends.get('lock') or 'nothing'}, do-not-disturb from {dnd}",
+    ]
+    waiting = presence.get("waiting") or []
+    if waiting:
+        lines.append(f"  waiting until you are back or free: {', '.join(waiting)}")
+    return lines
+
+
 def render(result: Mapping[str, Any]) -> list[str]:
     """Given the service's status, return the lines a person reads."""
     now = result.get("now")
@@ -64,6 +87,7 @@ def render(result: Mapping[str, Any]) -> list[str]:
         else:
             words = f"not working: {health.get('reason')}"
         lines.append(f"  {channel:<12}  {words}")
+    lines += presence_lines(result.get("presence"), now)
     error = result.get("reload_error")
     if error:
         at = datetime.fromisoformat(error["at"]).astimezone()

@@ -76,6 +76,9 @@ def test_nothing_while_idle_and_no_burst_on_return(
         status = service.request("status")["result"]["presence"]
         assert status["state"] == "away"
         assert status["backends"]["idle"] == "mutter"
+        human = service.cli("status")
+        assert "Presence: you are away (since " in human.stdout
+        assert "idle time from mutter, lock and sleep from nothing" in human.stdout
         desktop.touch()
         log = service.wait_log("back after", timeout=15)
         away = after(log, "skipped water (hydration): away")
