@@ -10,6 +10,7 @@ import argparse
 import json
 from typing import Any
 
+from calmcoach.commands.common import add_schedule_option
 from calmcoach.context import Context
 
 
@@ -30,14 +31,24 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help='also send a real notification ("calmcoach test") and speak a short phrase',
     )
+    add_schedule_option(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
+    from calmcoach.commands.common import load_schedule
     from calmcoach.diagnostics.probes import examine
     from calmcoach.diagnostics.report import render
+    from calmcoach.errors import ScheduleError
 
-    report = examine(ctx.paths, send_test=args.test)
+    # The voice, rate and volume reminders will use; a broken schedule is `check`'s business,
+    # so doctor says so and carries on with the built-in voice settings.
+    try:
+        voice = load_schedule(args, ctx.paths).settings.voice
+    except ScheduleError as error:
+        ctx.warn(f"{error.problems[0]} (and maybe more: see `calmcoach check`); using the default voice")
+        voice = None
+    report = examine(ctx.paths, send_test=args.test, voice=voice)
     if args.json:
         ctx.out(json.dumps(report.as_json(), indent=2))
     else:

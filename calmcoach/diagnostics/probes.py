@@ -6,6 +6,7 @@ plyer, dbus-python and the voice package are imported inside the functions that 
 
 from __future__ import annotations
 
+import difflib
 import tempfile
 import wave
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,7 @@ from calmcoach.diagnostics.report import Check, Need, Report
 from calmcoach.errors import DeliveryError
 from calmcoach.outputs.notify import PlyerNotifier, plyer_backend, probe_bus, session_bus_address
 from calmcoach.paths import Paths
+from calmcoach.schedule.model import VoiceSettings
 
 BUS_TIMEOUT_S = 2.0
 TTS_PROBE_TIMEOUT_S = 15.0
@@ -88,8 +90,9 @@ def backend_check() -> tuple[Check, str | None]:
     return Check("notification_backend", title, False, detail, FIX_DBUS_PYTHON), backend
 
 
-def voice_checks() -> tuple[list[Check], dict[str, Any]]:
-    """Return the speech engine, voices, player and audio output checks, and what they found."""
+def voice_checks(voice: VoiceSettings | None = None) -> tuple[list[Check], dict[str, Any]]:
+    """Return the speech engine, voices, chosen voice, player and audio output checks, and what
+    they found. `voice` is the schedule's [settings.voice] (default: the built-in settings)."""
     from calmcoach.outputs.voice import NO_PLAYER, find_player, probe_tts
 
     tts = probe_tts(TTS_PROBE_TIMEOUT_S)
@@ -105,6 +108,8 @@ def voice_checks() -> tuple[list[Check], dict[str, Any]]:
             checks.append(
                 Check("voices", "voices", False, "espeak-ng offers no voices", FIX_ESPEAK, Need.VOICE)
             )
+        if voice is not None and voice.voice is not None:
+            checks.append(chosen_voice_check(voice.voice, tts.voices, tts.names))
     else:
         checks.append(Check("speech_engine", "speech engine", False, tts.problem, FIX_ESPEAK, Need.VOICE))
         checks.append(Check("voices", "voices", False, "not checked: no speech engine", None, Need.VOICE))
@@ -119,6 +124,20 @@ def voice_checks() -> tuple[list[Check], dict[str, Any]]:
         checks.append(Check("player", "audio player", True, " ".join(player), None, Need.VOICE))
         checks.append(audio_check(player))
     return checks, {"voices": list(tts.voices), "player": player}
+
+
+def chosen_voice_check(chosen: str, voices: Sequence[str], names: Sequence[str]) -> Check:
+    """Given the schedule's `voice` and the engine's voice ids and names, return whether it has it."""
+    title = "chosen voice"
+    if chosen in voices or chosen in names:
+        return Check("chosen_voice", title, True, f"{chosen} (from [settings.voice])", None, Need.VOICE)
+    close = difflib.get_close_matches(chosen, voices, n=3, cutoff=0.4) or sample_voices(voices, 3)
+    detail = f"espeak-ng has no voice {chosen!r} (set in [settings.voice])"
+    fix = (
+        "set voice in [settings.voice] to one of the ids `calmcoach doctor --json` lists, "
+        f"such as {', '.join(close)}"
+    )
+    return Check("chosen_voice", title, False, detail, fix, Need.VOICE)
 
 
 def sample_voices(voices: Sequence[str], count: int = 5) -> list[str]:
@@ -161,29 +180,41 @@ def test_notification(notifier: PlyerNotifier) -> Check:
     return Check("test_notification", title, True, detail, needed_for=Need.NOTIFICATIONS)
 
 
-def test_voice(paths: Paths) -> Check:
-    """Speak one short phrase through the whole voice path (engine, cache, player)."""
+def test_voice(paths: Paths, voice: VoiceSettings | None = None) -> Check:
+    """Speak one short phrase through the whole voice path (engine, cache, player), with the
+    schedule's voice, rate and volume."""
+    from dataclasses import replace
+
     from calmcoach.outputs.voice import TtsSpeaker
-    from calmcoach.schedule.model import VoiceSettings
 
     title = "test voice"
+    settings = replace(voice, enabled=True) if voice is not None else VoiceSettings()
     try:
-        with TtsSpeaker(VoiceSettings(), paths.cache / "voice") as speaker:
+        with TtsSpeaker(settings, paths.cache / "voice") as speaker:
             speaker.speak_and_wait(TEST_PHRASE, timeout_s=TEST_SPEECH_TIMEOUT_S)
     except DeliveryError as error:
         return Check("test_voice", title, False, error.message, None, Need.VOICE)
     return Check("test_voice", title, True, f"spoke {TEST_PHRASE!r}", needed_for=Need.VOICE)
 
 
-def examine(paths: Paths, *, send_test: bool = False, environ: Mapping[str, str] | None = None) -> Report:
-    """Ask the machine every question; with `send_test`, also notify and speak for real."""
+def examine(
+    paths: Paths,
+    *,
+    send_test: bool = False,
+    environ: Mapping[str, str] | None = None,
+    voice: VoiceSettings | None = None,
+) -> Report:
+    """Ask the machine every question; with `send_test`, also notify and speak for real.
+
+    `voice` is the schedule's [settings.voice]: its voice is checked, and the test speaks with it.
+    """
     notifier = PlyerNotifier(timeout_bound_s=BUS_TIMEOUT_S)
     bus, address = bus_check(environ)
     server, info = server_check(notifier, bus.ok)
     backend, backend_name = backend_check()
-    voice, voice_facts = voice_checks()
-    checks = [bus, server, backend, *voice]
+    speech, voice_facts = voice_checks(voice)
+    checks = [bus, server, backend, *speech]
     if send_test:
-        checks += [test_notification(notifier), test_voice(paths)]
+        checks += [test_notification(notifier), test_voice(paths, voice)]
     facts = {"session_bus": address, "server": info, "backend": backend_name, **voice_facts}
     return Report(tuple(checks), facts)

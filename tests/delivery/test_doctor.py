@@ -309,3 +309,44 @@ def test_json_has_the_verdicts_the_checks_and_the_facts() -> None:
         "fix": None,
         "needed_for": "notifications",
     }
+
+
+def test_the_schedules_voice_is_checked_and_used_for_the_test(
+    notifications: Notifications, capture: Path, only_aplay: str, tmp_path: Path
+) -> None:
+    schedule = tmp_path / "mine.toml"
+    reminder = '[[reminder]]\nname = "w"\nkind = "hydration"\nevery = "45m"\n'
+    schedule.write_text(f'[settings.voice]\nvoice = "en-gb"\n{reminder}', encoding="utf-8")
+    run = doctor("--json", "--schedule", str(schedule), env=environment(only_aplay))
+    assert run.code == 1, run.stdout + run.stderr
+    chosen = run.check("chosen_voice")
+    assert not chosen["ok"]
+    assert "'en-gb'" in chosen["detail"]
+    assert "gmw/en-gb-x-rp" in chosen["fix"]  # a close id the engine does have
+    assert run.json["voice"] is False
+
+    # A voice it has, slowed down: the test phrase is spoken with it, so it takes longer.
+    schedule.write_text(
+        f'[settings.voice]\nvoice = "gmw/en-gb-x-rp"\nrate = 80\n{reminder}', encoding="utf-8"
+    )
+    slow = doctor("--json", "--test", "--schedule", str(schedule), env=environment(only_aplay))
+    assert slow.code == 0, slow.stdout + slow.stderr
+    assert slow.check("chosen_voice")["ok"]
+    rate, samples = read_pcm(capture)
+    slow_s = len(samples) / rate
+    schedule.write_text(f"[settings.voice]\nrate = 320\n{reminder}", encoding="utf-8")
+    fast = doctor("--json", "--test", "--schedule", str(schedule), env=environment(only_aplay))
+    assert fast.code == 0, fast.stdout + fast.stderr
+    rate, samples = read_pcm(capture)
+    assert slow_s > 2 * len(samples) / rate
+
+
+def test_a_broken_schedule_is_mentioned_and_the_default_voice_is_checked(
+    tmp_path: Path, only_aplay: str
+) -> None:
+    schedule = tmp_path / "broken.toml"
+    schedule.write_text("garbage =\n", encoding="utf-8")
+    run = doctor("--json", "--schedule", str(schedule), env=environment(only_aplay))
+    assert f"{schedule}:1: TOML syntax error" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert "chosen_voice" not in {check["key"] for check in run.json["checks"]}

@@ -94,7 +94,7 @@ def describe_engine_failure(exc: BaseException) -> str:
 def describe_render_error(exc: BaseException, voice: str | None) -> str:
     """Given an error pyttsx3 reported while synthesizing, return it in words a user can act on."""
     if "SetVoiceByName" in str(exc) or "Invalid voice name" in str(exc):
-        return f"espeak-ng has no voice {voice!r}; `calmcoach doctor` lists the voices it has"
+        return f"espeak-ng has no voice {voice!r}; `calmcoach doctor --json` lists the voices it has"
     return f"espeak-ng could not synthesize speech: {type(exc).__name__}: {exc}"
 
 

@@ -26,6 +26,7 @@ class TtsProbe:
 
     problem: str | None
     voices: tuple[str, ...]
+    names: tuple[str, ...] = ()  # the voices' names ("English (Great Britain)"), also accepted
 
 
 def probe_tts(timeout_s: float = PROBE_TIMEOUT_S) -> TtsProbe:
@@ -45,7 +46,7 @@ def probe_tts(timeout_s: float = PROBE_TIMEOUT_S) -> TtsProbe:
     lines = completed.stdout.decode("utf-8", "replace").strip().splitlines()
     try:
         found = json.loads(lines[-1])
-        return TtsProbe(found["problem"], tuple(found["voices"]))
+        return TtsProbe(found["problem"], tuple(found["voices"]), tuple(found.get("names", ())))
     except (IndexError, ValueError, KeyError, TypeError):
         errors = completed.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = f": {errors[-1]}" if errors else ""
@@ -69,13 +70,15 @@ def probe_here() -> TtsProbe:
         import pyttsx3
 
         engine = pyttsx3.init("espeak")
-        voices = sorted(str(voice.id) for voice in engine.getProperty("voices"))
+        found = engine.getProperty("voices")
+        voices = sorted(str(voice.id) for voice in found)
+        names = sorted({str(voice.name) for voice in found if voice.name})
     except Exception as exc:  # whatever stops the engine becomes the reason, in words
         return TtsProbe(describe_engine_failure(exc), ())
-    return TtsProbe(None, tuple(voices))
+    return TtsProbe(None, tuple(voices), tuple(names))
 
 
 def main() -> int:
     found = probe_here()
-    print(json.dumps({"problem": found.problem, "voices": list(found.voices)}))
+    print(json.dumps({"problem": found.problem, "voices": list(found.voices), "names": list(found.names)}))
     return 0
