@@ -160,3 +160,26 @@ def test_full_screen_from_xprop_output() -> None:
     assert is_fullscreen("_NET_WM_STATE(ATOM) = _NET_WM_STATE_FOCUSED, _NET_WM_STATE_FULLSCREEN\n")
     assert not is_fullscreen("_NET_WM_STATE(ATOM) = _NET_WM_STATE_MAXIMIZED_VERT\n")
     assert not is_fullscreen("_NET_WM_STATE:  not found.\n")
+
+
+def test_doctor_names_the_presence_backends(
+    session_bus: PrivateBus, system_bus: PrivateBus, tmp_path: Path
+) -> None:
+    from calmcoach.diagnostics.presence import presence_check
+
+    with IdleDesktop(session_bus.address), LogindStandIn(system_bus.address):
+        check, facts = presence_check(environ(session_bus.address, system_bus.address))
+    assert check.ok and check.needed_for is None
+    assert check.detail.startswith("idle time from mutter, lock and sleep from logind, do-not-disturb from")
+    assert check.fix is None
+    assert (facts["idle"], facts["lock"]) == ("mutter", "logind")
+
+
+def test_doctor_says_what_is_missing(tmp_path: Path) -> None:
+    from calmcoach.diagnostics.presence import presence_check
+
+    dead = dead_bus_address(tmp_path)
+    check, facts = presence_check(environ(dead, dead, PATH="/nonexistent"))
+    assert facts["idle"] is None and facts["lock"] is None
+    assert check.fix is not None and "xprintidle" in check.fix
+    assert any("lock and sleep" in why for why in facts["missing"])
