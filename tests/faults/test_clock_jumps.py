@@ -13,6 +13,7 @@ the planner's answers across DST. Here whole days run through the scheduler with
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -71,7 +72,7 @@ class Loop:
             self.jobs.append(job)
 
     def last_fired(self) -> dict[str, datetime]:
-        return {name: at for name, at in self.fired}
+        return dict(self.fired)
 
     def wake(self, now: datetime) -> None:
         Now.value = now
@@ -196,7 +197,7 @@ every = "30m"
     assert [at.astimezone(BERLIN).strftime("%H:%M") for n, at in loop.fired if n == "tip"] == ["10:30"]
     water = [at for n, at in loop.fired if n == "water"]
     assert len(water) == hours * 2 - 1  # 00:30 to 23:30 local: steps anchored on the day's start
-    assert {b - a for a, b in zip(water, water[1:], strict=False)} == {timedelta(minutes=30)}
+    assert {b - a for a, b in itertools.pairwise(water)} == {timedelta(minutes=30)}
     assert loop.missed == []
 
 
