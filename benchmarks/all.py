@@ -96,9 +96,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     body = service.lines(figures)
     print("\n".join(body), flush=True)
     bare = bare_sleep_error_ms()
-    session_body = session_lines(sessions.measure(args.quick), bare)
+    try:
+        session_body = session_lines(sessions.measure(args.quick), bare)
+    except Exception as error:  # one failed measurement must not lose the others' figures
+        session_body = [f"Breathing cue error: NOT MEASURED, the sessions benchmark failed: {error!r}"]
     print("\n".join(session_body))
-    short = [line.strip() for line in body + session_body if "MISSES" in line]
+    short = [line.strip() for line in body + session_body if "MISSES" in line or "NOT MEASURED" in line]
     if not args.no_record:
         section = [
             f"## {started}{' (--quick)' if args.quick else ''}",
