@@ -55,11 +55,13 @@ class VoiceSessions:
         state_dir: Path,
         cache_dir: Path,
         clock: Clock,
+        runtime_dir: Path,
     ) -> None:
         self.speaker = speaker
         self.state_dir = state_dir
         self.cache_dir = cache_dir
         self.clock = clock
+        self.runtime_dir = runtime_dir  # where the one-session-at-a-time lock lives
 
     def length(self, reminder: Reminder, schedule: Schedule) -> timedelta | None:
         """Given a breathing or stretch reminder, return about how long its session lasts."""
@@ -73,6 +75,7 @@ class VoiceSessions:
     def run(self, reminder: Reminder, schedule: Schedule, stop: threading.Event) -> SessionOutcome | None:
         """Given a session reminder, run its session by voice until done or `stop` is set."""
         from calmcoach.sessions import guided, stamps
+        from calmcoach.sessions.slot import SessionBusy, session_slot
 
         voice = schedule.settings.voice
         speaking = voice.enabled  # without a voice, a soft tone guides the breaths
@@ -96,7 +99,14 @@ class VoiceSessions:
             log.warning("session for %s: %s", reminder.name, problem)
         if stop.is_set():
             return None
-        result = guided.play(prepared, player=speaker.player, work_dir=self.cache_dir / "sessions", stop=stop)
+        try:
+            with session_slot(self.runtime_dir):  # never over a `calmcoach breathe` in a terminal
+                result = guided.play(
+                    prepared, player=speaker.player, work_dir=self.cache_dir / "sessions", stop=stop
+                )
+        except SessionBusy:
+            log.info("session for %s skipped: another calmcoach session is playing", reminder.name)
+            return None
         for problem in result.problems:
             log.warning("session for %s: %s", reminder.name, problem)
         if safety:

@@ -180,16 +180,21 @@ def _run_live(
     player = speaker.player if speaker is not None else None
     if player is None and prepared.audio is not None:
         player = find_player()
-    started_at = ctx.clock.now()
-    result = guided.play(
-        prepared,
-        player=player,
-        work_dir=ctx.paths.cache / "sessions",
-        display=choose_display(ctx, prepared),
-        events=args.events,
-        extra=[guided.Background(_next_closing_work(ctx, closing, speaker))] if closing is not None else [],
-        clock=ctx.clock,
-    )
+    from calmcoach.sessions.slot import session_slot
+
+    with session_slot(ctx.paths.runtime):  # never over a scheduled session from the service
+        started_at = ctx.clock.now()
+        result = guided.play(
+            prepared,
+            player=player,
+            work_dir=ctx.paths.cache / "sessions",
+            display=choose_display(ctx, prepared),
+            events=args.events,
+            extra=[guided.Background(_next_closing_work(ctx, closing, speaker))]
+            if closing is not None
+            else [],
+            clock=ctx.clock,
+        )
     if result.issued and on_started is not None:
         on_started()
     _tell(ctx, prepared, result)

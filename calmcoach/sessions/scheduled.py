@@ -30,6 +30,7 @@ from calmcoach.paths import Paths
 from calmcoach.schedule.model import Settings
 from calmcoach.sessions import closing, guided, stamps
 from calmcoach.sessions.runner import SessionResult, Sleep
+from calmcoach.sessions.slot import session_slot
 
 
 class VoicedSynthesizer(Protocol):
@@ -91,17 +92,20 @@ def run_scheduled(
         raise CalmcoachError(f"a session is breathing or stretch, not {kind!r}")
     prepared = guided.prepare(plan, synthesizer=speaker if voice else None, tone_cache=paths.cache / "tones")
     synthesize = speaker.synthesize if voice and speaker is not None else None
-    started_at = clock.now()
-    result = guided.play(
-        prepared,
-        player=player if player is not None else (speaker.player if speaker is not None else _find_player()),
-        work_dir=paths.cache / "sessions",
-        display=None,
-        extra=[guided.Background(closing.prepare_next(kind, paths.state, tip_id, synthesize))],
-        clock=clock,
-        sleep=sleep,
-        stop=stop,
-    )
+    with session_slot(paths.runtime):  # raises SessionBusy when another session is playing
+        started_at = clock.now()
+        result = guided.play(
+            prepared,
+            player=player
+            if player is not None
+            else (speaker.player if speaker is not None else _find_player()),
+            work_dir=paths.cache / "sessions",
+            display=None,
+            extra=[guided.Background(closing.prepare_next(kind, paths.state, tip_id, synthesize))],
+            clock=clock,
+            sleep=sleep,
+            stop=stop,
+        )
     problems = list(prepared.problems)
     if result.issued and safety:
         try:

@@ -1,0 +1,55 @@
+"""A scheduled session never plays over a session the person started in a terminal."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from calmcoach.paths import Paths
+from calmcoach.schedule.model import (
+    Every,
+    Kind,
+    Reminder,
+    Schedule,
+    Settings,
+    Source,
+    TimeWindow,
+    VoiceSettings,
+)
+from calmcoach.service.sessions import VoiceSessions
+from calmcoach.sessions.slot import session_slot
+from tests.service.fakes import FakeClock
+
+
+class ToneOnlySpeaker:
+    """Stands in for TtsSpeaker with the voice off: only its player is used, and `true` plays."""
+
+    player = ("true",)
+
+
+def test_a_scheduled_session_is_skipped_while_another_plays(
+    paths: Paths, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(timezone=ZoneInfo("UTC"), voice=VoiceSettings(enabled=False))
+    reminder = Reminder(
+        name="breathe",
+        kind=Kind.BREATHING,
+        trigger=Every(timedelta(hours=1)),
+        source=Source(Path("s.toml"), 1, 1),
+        between=TimeWindow(time(8, 0), time(20, 0)),
+        cycles=1,
+    )
+    schedule = Schedule(settings, (reminder,), ())
+    clock = FakeClock(datetime(2099, 5, 6, 10, 0, tzinfo=UTC))
+    sessions = VoiceSessions(
+        lambda: cast(Any, ToneOnlySpeaker()), paths.state, paths.cache, clock, paths.runtime
+    )
+    with caplog.at_level(logging.INFO, logger="calmcoach"), session_slot(paths.runtime):
+        assert sessions.run(reminder, schedule, threading.Event()) is None
+    assert "session for breathe skipped: another calmcoach session is playing" in caplog.text
