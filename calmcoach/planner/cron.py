@@ -9,11 +9,15 @@ with `*`) a day matches if either does; otherwise both must match, so the `*` on
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_ITEM = re.compile(
+    r"^(?:(?P<all>\*)|(?P<first>[a-z0-9]+)(?:-(?P<last>[a-z0-9]+))?)(?:/(?P<step>[a-z0-9]*))?$"
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ _FIELDS = (
     _Field("hour", 0, 23, {}),
     _Field("day of month", 1, 31, {}),
     _Field("month", 1, 12, {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}),
-    _Field("day of week", 0, 7, {name: number for number, name in enumerate(_DAY_NAMES)}),
+    _Field("weekday", 0, 7, {name: number for number, name in enumerate(_DAY_NAMES)}),
 )
 
 
@@ -70,15 +74,31 @@ def _longest_month(month: int) -> int:
     return 29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31
 
 
+class CronError(ValueError):
+    """A cron expression the grammar refuses. `detail` says what is wrong in one field, without
+    the expression (the schedule loader puts it into its own message); str() adds the expression."""
+
+    def __init__(self, expression: str, detail: str) -> None:
+        super().__init__(f"cron expression {expression!r}: {detail}")
+        self.detail = detail
+
+
 def parse_cron(expression: str) -> CronSpec:
-    """Given a five-field cron expression, return its CronSpec; raise ValueError saying what is wrong."""
-    parts = expression.split()
+    """Given a five-field cron expression, return its CronSpec; raise CronError saying what is wrong.
+
+    The one parser of the grammar: `calmcoach check` validates through it too, so whatever check
+    accepts, the planner runs.
+    """
+    parts = expression.lower().split()
     if len(parts) != len(_FIELDS):
-        raise ValueError(
-            f"expected 5 cron fields (minute hour day-of-month month day-of-week), "
-            f"got {len(parts)} in {expression!r}"
+        raise CronError(
+            expression,
+            f"expected 5 fields (minute hour day-of-month month day-of-week), got {len(parts)}",
         )
-    values = [_parse_field(text, spec, expression) for text, spec in zip(parts, _FIELDS, strict=True)]
+    try:
+        values = [_parse_field(text, spec) for text, spec in zip(parts, _FIELDS, strict=True)]
+    except ValueError as error:
+        raise CronError(expression, str(error)) from None
     # Cron counts Sunday as 0 (and 7), Monday as 1; Python's weekday() counts Monday as 0.
     weekdays = frozenset((number - 1) % 7 for number in values[4])
     return CronSpec(
@@ -93,51 +113,46 @@ def parse_cron(expression: str) -> CronSpec:
     )
 
 
-def _parse_field(text: str, field: _Field, expression: str) -> set[int]:
-    """Given one field's text, return the set of numbers it selects."""
+def _parse_field(text: str, field: _Field) -> set[int]:
+    """Given one field's text, return the set of numbers it selects; raise ValueError naming it."""
     selected: set[int] = set()
     for item in text.split(","):
-        try:
-            selected.update(_parse_item(item.lower(), field))
-        except ValueError as error:
-            raise ValueError(f"cron {field.label} field {text!r} in {expression!r}: {error}") from None
+        selected.update(_parse_item(item, field))
     return selected
 
 
 def _parse_item(item: str, field: _Field) -> range:
     """Given one comma-separated item ("*", "5", "mon-fri", "*/15", "10-40/10"), return its numbers."""
-    if not item:
-        raise ValueError("an empty item (two commas in a row?)")
-    base, slash, step_text = item.partition("/")
+    match = _ITEM.match(item)
+    if not match:
+        raise ValueError(f'{field.label} "{item}" is not like *, */15, 5, 1-5 or 1-5/2')
     step = 1
-    if slash:
-        if not step_text.isdigit() or int(step_text) == 0:
-            raise ValueError(f"expected a step of 1 or more after '/', got {step_text!r}")
-        step = int(step_text)
-    if base == "*":
+    if match["step"] is not None:
+        if not match["step"].isdigit() or int(match["step"]) < 1:
+            raise ValueError(f'{field.label} step "{match["step"]}" is not a whole number above 0')
+        step = int(match["step"])
+    if match["all"]:
         return range(field.low, field.high + 1, step)
-    first_text, dash, last_text = base.partition("-")
-    first = _parse_value(first_text, field)
-    if dash:
-        last = _parse_value(last_text, field)
-        if field.label == "day of week" and last == 0 and first > 0:
-            last = 7  # "sat-sun", "mon-sun": Sunday closes the week
-        if last < first:
-            raise ValueError(f"a range must go upward, got {base!r}")
-    else:
+    first = _parse_value(match["first"], field)
+    if match["last"] is None:
         # "5/15" runs from 5 to the field's end, as "5-59/15" would.
-        last = field.high if slash else first
+        return range(first, (field.high if match["step"] is not None else first) + 1, step)
+    last = _parse_value(match["last"], field)
+    if field.label == "weekday" and last == 0 and first > 0:
+        last = 7  # "sat-sun", "mon-sun": Sunday closes the week
+    if last < first:
+        raise ValueError(f'{field.label} range "{item}" goes backwards')
     return range(first, last + 1, step)
 
 
-def _parse_value(text: str, field: _Field) -> int:
+def _parse_value(token: str, field: _Field) -> int:
     """Given a number or a name, return its number within the field's range."""
-    if text in field.names:
-        return field.names[text]
-    if not text.isdigit():
-        known = f" or a name like {next(iter(field.names))!r}" if field.names else ""
-        raise ValueError(f"expected a number{known}, got {text!r}")
-    number = int(text)
-    if not field.low <= number <= field.high:
-        raise ValueError(f"{number} is out of range {field.low}-{field.high}")
-    return number
+    if token.isdigit():
+        number = int(token)
+        if not field.low <= number <= field.high:
+            raise ValueError(f"{field.label} {token} is outside {field.low}-{field.high}")
+        return number
+    if token in field.names:
+        return field.names[token]
+    names = f" or a name like {next(iter(field.names))}" if field.names else ""
+    raise ValueError(f'{field.label} "{token}" is not a number from {field.low} to {field.high}{names}')

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from calmcoach.planner.cron import parse_cron
+from calmcoach.planner.cron import CronError, parse_cron
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
@@ -58,19 +58,25 @@ def test_month_names_and_numbers_agree() -> None:
 @pytest.mark.parametrize(
     ("expression", "words"),
     [
-        pytest.param("0 9 * *", "expected 5 cron fields", id="four-fields"),
+        pytest.param("0 9 * *", "expected 5 fields", id="four-fields"),
         pytest.param("0 9 * * * *", "got 6", id="six-fields"),
-        pytest.param("60 9 * * *", "60 is out of range 0-59", id="minute-too-big"),
-        pytest.param("0 24 * * *", "24 is out of range 0-23", id="hour-too-big"),
-        pytest.param("0 9 0 * *", "0 is out of range 1-31", id="day-zero"),
-        pytest.param("0 9 * 13 *", "13 is out of range 1-12", id="month-13"),
-        pytest.param("0 9 * * 8", "8 is out of range 0-7", id="weekday-8"),
-        pytest.param("*/0 9 * * *", "step of 1 or more", id="step-zero"),
-        pytest.param("0 9 * * fri-mon", "must go upward", id="backwards-range"),
-        pytest.param("0 9 * * funday", "expected a number or a name", id="unknown-name"),
-        pytest.param("0 9 * foo *", "expected a number or a name like 'jan'", id="unknown-month"),
-        pytest.param("0,,5 9 * * *", "empty item", id="empty-item"),
-        pytest.param("0 x * * *", "hour field", id="says-which-field"),
+        pytest.param("60 9 * * *", "minute 60 is outside 0-59", id="minute-too-big"),
+        pytest.param("0 24 * * *", "hour 24 is outside 0-23", id="hour-too-big"),
+        pytest.param("0 9 0 * *", "day of month 0 is outside 1-31", id="day-zero"),
+        pytest.param("0 9 * 13 *", "month 13 is outside 1-12", id="month-13"),
+        pytest.param("0 9 * * 8", "weekday 8 is outside 0-7", id="weekday-8"),
+        pytest.param("*/0 9 * * *", 'minute step "0" is not a whole number above 0', id="step-zero"),
+        pytest.param("0 9 * * fri-mon", 'weekday range "fri-mon" goes backwards', id="backwards-range"),
+        pytest.param(
+            "0 9 * * funday",
+            'weekday "funday" is not a number from 0 to 7 or a name like sun',
+            id="unknown-name",
+        ),
+        pytest.param(
+            "0 9 * foo *", 'month "foo" is not a number from 1 to 12 or a name like jan', id="unknown-month"
+        ),
+        pytest.param("0,,5 9 * * *", 'minute "" is not like', id="empty-item"),
+        pytest.param("0 x * * *", 'hour "x" is not a number', id="says-which-field"),
     ],
 )
 def test_bad_expressions_say_what_is_wrong(expression: str, words: str) -> None:
@@ -125,3 +131,10 @@ def test_month_field_always_applies() -> None:
 )
 def test_can_ever_fire(expression: str, possible: bool) -> None:
     assert parse_cron(expression).can_ever_fire() is possible
+
+
+def test_an_error_names_the_expression_and_carries_the_detail_alone() -> None:
+    with pytest.raises(CronError) as caught:
+        parse_cron("0 24 * * *")
+    assert str(caught.value) == "cron expression '0 24 * * *': hour 24 is outside 0-23"
+    assert caught.value.detail == "hour 24 is outside 0-23"  # what `check` puts in its own message
