@@ -60,7 +60,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from calmcoach.sessions import guided, scripts
     from calmcoach.sessions.command import closing_of, run_or_save, sound_of, user_schedule
 
-    name = args.pattern or DEFAULT_PATTERN
+    name = DEFAULT_PATTERN if args.pattern is None else args.pattern  # "" is a mistake, not the default
     wanted_built_in = built_in_pattern(name)
     schedule = user_schedule(args, ctx, required=wanted_built_in is None and not args.list)
     theirs = schedule.settings.patterns if schedule is not None else ()

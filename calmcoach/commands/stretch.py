@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if args.list:
         ctx.out(routine_list(list(ROUTINES.values())))
         return 0
-    name = args.routine or DEFAULT_ROUTINE
+    name = DEFAULT_ROUTINE if args.routine is None else args.routine  # "" is a mistake, not the default
     routine = ROUTINES.get(name)
     if routine is None:
         raise _unknown_routine(name, list(ROUTINES))

@@ -49,6 +49,20 @@ def test_an_unknown_pattern_is_a_usage_error_with_a_suggestion(cli: Cli) -> None
     assert "coherent" in result.stderr and result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(["breathe", "", "--quiet"], 'unknown pattern ""', id="breathe"),
+        pytest.param(["stretch", "", "--quiet"], 'unknown routine ""', id="stretch"),
+    ],
+)
+def test_an_empty_name_is_a_mistake_not_the_default(cli: Cli, argv: list[str], message: str) -> None:
+    # An empty name once ran the default session (a two-minute one) instead of saying so.
+    result = cli(argv)
+    assert result.code == 2
+    assert message in result.stderr and result.stdout == ""
+
+
 def test_a_pattern_of_the_users_with_a_broken_schedule_reports_the_schedule(cli: Cli, tmp_path: Path) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text('[settings.patterns]\nmine = { inhale = "four", exhale = 4 }\n', encoding="utf-8")
