@@ -163,7 +163,7 @@ def _water(
     from calmcoach.history.views import water_total_line
     from calmcoach.intake.fmt import format_volume
 
-    ml = water_ml(" ".join(args.amount) or "glass")
+    ml = water_ml(" ".join(args.amount) if args.amount else "glass")  # "" is a mistake, not a glass
     at = moment(args, "log water", now, schedule)
     history.log_water(ml, at)
     total = water_total_line(history, schedule, now)

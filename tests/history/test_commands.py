@@ -57,6 +57,7 @@ def test_running_total(run: Run) -> None:
         pytest.param(["25l"], "looks like a typo", id="too-much"),
         pytest.param(["lots"], 'expected an amount like "250ml"', id="words"),
         pytest.param(["0ml"], "expected an amount", id="nothing"),
+        pytest.param([""], "expected an amount", id="empty"),  # once logged a glass
         pytest.param(["--at", "15:00"], "--at: '15:00' is in the future", id="future"),
         pytest.param(["--at", "noonish"], '--at: expected "HH:MM"', id="bad-time"),
     ],
