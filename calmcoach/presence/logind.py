@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 from calmcoach.presence.dbus import CALL_TIMEOUT_S, BusError, system_address
@@ -39,6 +40,10 @@ class Logind:
         self._locked = False
         self._hint = False
         self._asleep = False
+        # A suspend may begin and end between two observations: the first observation after the
+        # resume still reports it (once), with when it began, so the absence is not missed.
+        self._resumed = False
+        self._slept_at: datetime | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._conn: Any = None
@@ -128,6 +133,10 @@ class Logind:
         with self._lock:
             if member == "PrepareForSleep":
                 self._asleep = bool(message.body[0])
+                if self._asleep:
+                    self._slept_at = datetime.now(UTC)  # the wall clock at the edge, as logind sends it
+                else:
+                    self._resumed = True
             elif member == "Lock":
                 self._locked = True
             elif member == "Unlock":
@@ -138,8 +147,14 @@ class Logind:
             return self._locked
 
     def asleep(self) -> bool:
+        """Return whether the machine sleeps, or has woken since the last time this was asked."""
         with self._lock:
-            return self._asleep
+            resumed, self._resumed = self._resumed, False
+            return self._asleep or resumed
+
+    def slept_at(self) -> datetime | None:
+        with self._lock:
+            return self._slept_at
 
     def close(self) -> None:
         self._stop.set()

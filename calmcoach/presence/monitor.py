@@ -124,6 +124,7 @@ class Monitor:
             asleep=b.lock is not None and b.lock.asleep(),
             dnd=dnd,
             fullscreen=fullscreen,
+            asleep_since=b.lock.slept_at() if b.lock is not None else None,
         )
 
     def _ask(self, name: str, question: Any) -> Any:

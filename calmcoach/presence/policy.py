@@ -46,6 +46,7 @@ class Observation:
     asleep: bool = False
     dnd: bool = False
     fullscreen: bool = False
+    asleep_since: datetime | None = None  # when the last suspend began, if known
 
     def state(self, idle_after: timedelta) -> State:
         """Given the idle threshold, return the person's state (the most absent reason wins)."""
@@ -196,8 +197,7 @@ class Tracker:
         self.state = observation.state(self.idle_after)
         if self.state.absent:
             if self.away_since is None:
-                idle = observation.idle if self.state is State.AWAY and observation.idle else timedelta(0)
-                self.away_since, self.away_reason = observation.at - idle, self.state
+                self.away_since, self.away_reason = _left_at(observation, self.state), self.state
             return None
         if self.away_since is None:
             return None
@@ -206,6 +206,15 @@ class Tracker:
         ended = Return(self.away_since, max(back_at, self.away_since), self.away_reason or State.AWAY)
         self.away_since, self.away_reason, self.last_return = None, None, ended
         return ended
+
+
+def _left_at(observation: Observation, state: State) -> datetime:
+    """Given the first observation of an absence, return when the person most likely left."""
+    if state is State.AWAY and observation.idle:
+        return observation.at - observation.idle  # their last input
+    if state is State.ASLEEP and observation.asleep_since is not None:
+        return min(observation.asleep_since, observation.at)
+    return observation.at
 
 
 def restart_times(

@@ -107,6 +107,15 @@ def test_logind_lock_unlock_and_sleep(system_bus: PrivateBus, tmp_path: Path) ->
             wait_until(lambda: observe(monitor).asleep, timeout=10, what="the suspend to be seen")
             logind.sleep(False)
             wait_until(lambda: not observe(monitor).asleep, timeout=10, what="the resume to be seen")
+            # A suspend too short to be observed is still reported once after the resume.
+            logind.sleep(True)
+            logind.sleep(False)
+            wait_until(
+                lambda: backends.lock is not None and backends.lock._resumed, timeout=10, what="the resume"
+            )
+            slept = observe(monitor)
+            assert slept.asleep and slept.asleep_since is not None
+            assert not observe(monitor).asleep
         finally:
             backends.close()
 

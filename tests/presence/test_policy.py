@@ -159,6 +159,16 @@ def test_lock_and_sleep_end_in_a_return_too() -> None:
     assert (back.away_since, back.back_at, back.reason) == (T0, T0 + timedelta(minutes=60), State.LOCKED)
 
 
+def test_a_suspend_seen_only_after_the_resume_counts_from_when_it_began() -> None:
+    tracker = Tracker(timedelta(minutes=5))
+    tracker.observe(seen(0, idle=timedelta(seconds=5)))
+    tracker.observe(seen(50, asleep=True, asleep_since=T0 + timedelta(minutes=1)))
+    back = tracker.observe(seen(50.1, idle=timedelta(0)))
+    assert back is not None and back.reason is State.ASLEEP
+    assert back.away_since == T0 + timedelta(minutes=1)
+    assert counts_as_break(reminder("neck", kind=Kind.STRETCH), back, timedelta(minutes=5))
+
+
 def test_timers_restart_from_the_return_with_no_pile() -> None:
     water = reminder(
         "water", every="45m", between=TimeWindow(T0.time().replace(hour=9), T0.time().replace(hour=18))
