@@ -1,0 +1,125 @@
+"""The service's presence gate with a stepped clock and observations the test chooses."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from calmcoach.outputs import Message
+from calmcoach.presence.gate import Gate
+from calmcoach.presence.monitor import Backends
+from calmcoach.presence.policy import Action, Held, Observation, Return
+from calmcoach.schedule.model import At, Every, Kind, Reminder, Settings, Source
+from tests.service.fakes import FakeClock
+
+UTC = ZoneInfo("UTC")
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+SETTINGS = Settings(timezone=UTC, idle_after=timedelta(minutes=5))
+WATER = Reminder("water", Kind.HYDRATION, Every(timedelta(minutes=45)), Source(Path("s.toml"), 1, 1))
+CUTOFF = Reminder("cutoff", Kind.CAFFEINE, At((T0.time(),)), Source(Path("s.toml"), 2, 2))
+
+
+class Desk:
+    """What the desktop says now; the gate asks it through `observe`."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, Any] = {"idle": timedelta(seconds=1)}
+
+    def observe(self, now: datetime) -> Observation:
+        return Observation(at=now, **self.state)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(T0)
+
+
+@pytest.fixture
+def desk() -> Desk:
+    return Desk()
+
+
+@pytest.fixture
+def gate(clock: FakeClock, desk: Desk) -> Gate:
+    gate = Gate(clock, SETTINGS.idle_after)
+    gate.use(desk.observe)
+    return gate
+
+
+def test_without_a_backend_everything_comes(clock: FakeClock) -> None:
+    gate = Gate(clock, SETTINGS.idle_after)
+    gate.use(None)
+    assert gate.decide(WATER, SETTINGS, T0, manual=False).action is Action.DELIVER
+    assert gate.describe()["state"] == "unknown"
+
+
+def test_away_then_back_restarts_timers_and_skips_the_firing_that_saw_the_return(
+    gate: Gate, clock: FakeClock, desk: Desk
+) -> None:
+    returns: list[Return] = []
+
+    def on_return(back: Return) -> None:
+        returns.append(back)
+        gate.set_anchors({"water": back.back_at})
+
+    gate.on_return = on_return
+    desk.state = {"idle": timedelta(minutes=7)}
+    assert gate.decide(WATER, SETTINGS, T0, manual=False).action is Action.SKIP
+    assert gate.decide(CUTOFF, SETTINGS, T0, manual=False).action is Action.HOLD
+    assert gate.describe()["state"] == "away"
+    assert gate.decide(WATER, SETTINGS, T0, manual=True).action is Action.DELIVER
+    clock.advance(timedelta(minutes=30))
+    desk.state = {"idle": timedelta(seconds=2)}
+    decision = gate.decide(WATER, SETTINGS, clock.current, manual=False)
+    assert (decision.action, decision.reason) == (
+        Action.SKIP,
+        "back just now; it counts again from the return",
+    )
+    [back] = returns
+    assert back.away_since == T0 - timedelta(minutes=7)
+    assert back.back_at == clock.current - timedelta(seconds=2)
+    first = gate.next_firing(WATER, SETTINGS, back.back_at)
+    assert first == back.back_at + timedelta(minutes=45)
+    assert gate.decide(WATER, SETTINGS, clock.current, manual=False).action is Action.DELIVER
+
+
+def test_what_waits_is_released_when_free_and_dropped_after_its_limit(
+    gate: Gate, clock: FakeClock, desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    released: list[list[Held]] = []
+    gate.on_release = released.append
+    desk.state = {"dnd": True}
+    message = Message("t", "b", "s")
+    gate.hold(Held("water", Kind.HYDRATION, message, (), T0, T0 + timedelta(minutes=10)))
+    gate.hold(Held("tip", Kind.TIP, message, (), T0, T0 + timedelta(minutes=40)))
+    clock.advance(timedelta(minutes=20))
+    with caplog.at_level(logging.INFO, logger="calmcoach.presence"):
+        gate.tick()
+    assert released == []
+    assert "dropped water (hydration): waited since 10:00:00, longer than it may" in caplog.text
+    assert gate.describe()["waiting"] == ["tip"]
+    desk.state = {}
+    gate.tick()
+    assert [[h.name for h in batch] for batch in released] == [["tip"]]
+    assert gate.describe()["waiting"] == []
+
+
+def test_where_no_backend_works_it_says_so_once(clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:
+    missing = Backends(missing=["idle time: none", "lock and sleep: none"])
+    gate = Gate(clock, SETTINGS.idle_after, choose=lambda: missing, poll_s=0.01)
+    with caplog.at_level(logging.INFO, logger="calmcoach.presence"):
+        gate.start()
+        assert gate.wait_chosen(10)
+        gate.close()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "presence: cannot tell here whether you are away, locked or busy "
+        "(idle time: none; lock and sleep: none); reminders come regardless"
+    ]
+    assert gate.decide(WATER, SETTINGS, T0, manual=False).action is Action.DELIVER
+    assert gate.describe()["backends"] == {"idle": None, "lock": None, "dnd": []}
