@@ -26,7 +26,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def request_args(words: list[str]) -> dict[str, str]:
     """Given the words after `pause`, return the request's arguments; raise a usage error otherwise."""
-    from calmcoach.units import parse_clock, parse_duration
+    from calmcoach.service.holds import parse_hold
+    from calmcoach.units import parse_clock
 
     try:
         if not words:
@@ -35,7 +36,7 @@ def request_args(words: list[str]) -> dict[str, str]:
             parse_clock(words[1])
             return {"until": words[1]}
         if len(words) == 1:
-            parse_duration(words[0])
+            parse_hold(words[0])
             return {"duration": words[0]}
     except ValueError as error:
         raise CalmcoachError(f"calmcoach pause: {error}", exit_code=EXIT_USAGE) from None

@@ -24,10 +24,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from calmcoach.units import parse_duration
+    from calmcoach.service.holds import parse_hold
 
     try:
-        parse_duration(args.duration)
+        parse_hold(args.duration)
     except ValueError as error:
         raise CalmcoachError(f"calmcoach snooze: {error}", exit_code=EXIT_USAGE) from None
     return call(

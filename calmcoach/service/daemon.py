@@ -485,7 +485,8 @@ class Service:
         }
 
     def _pause(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        from calmcoach.units import parse_clock, parse_duration
+        from calmcoach.service.holds import parse_hold
+        from calmcoach.units import parse_clock
 
         assert self.core is not None
         zone = self.core.schedule.settings.timezone
@@ -493,7 +494,7 @@ class Service:
         until: datetime | None = None
         try:
             if args.get("duration"):
-                until = now + _positive(parse_duration(str(args["duration"])))
+                until = now + parse_hold(str(args["duration"]))
             elif args.get("until"):
                 wall = parse_clock(str(args["until"]))
                 until = datetime.combine(now.date(), wall, tzinfo=zone)
@@ -516,13 +517,13 @@ class Service:
         return {"was_paused": was is not None, "next": self._next_json(), "now": now.isoformat()}
 
     def _snooze(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        from calmcoach.units import parse_duration
+        from calmcoach.service.holds import parse_hold
 
         assert self.core is not None and self.book is not None
         name = str(args.get("name", ""))
         reminder = self._reminder(name)
         try:
-            delay = _positive(parse_duration(str(args.get("duration", ""))))
+            delay = parse_hold(str(args.get("duration", "")))
         except ValueError as error:
             raise CommandError(str(error)) from None
         now = self.clock.now(self.core.schedule.settings.timezone)
@@ -584,18 +585,6 @@ class Service:
 
 def _ignore_here(signum: int, frame: object) -> None:
     """A Python-level signal handler that does nothing: the wake-up pipe carries the signal."""
-
-
-# The longest pause or snooze: a year covers any holiday, and beyond it datetime overflows.
-MAX_HOLD = timedelta(days=366)
-
-
-def _positive(delta: timedelta) -> timedelta:
-    if delta <= timedelta(0):
-        raise ValueError("expected a duration longer than 0s")
-    if delta > MAX_HOLD:
-        raise ValueError(f"expected a duration of at most {MAX_HOLD.days} days")
-    return delta
 
 
 def _instant(text: Any) -> float:

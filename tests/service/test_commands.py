@@ -61,6 +61,11 @@ def test_pause_arguments(words: list[str], args: dict[str, str]) -> None:
             ["pause", "for", "a", "while"], 'expected a duration like "30m" or "until 14:00"', id="pause-many"
         ),
         pytest.param(["snooze", "water", "later"], 'expected a duration like "45m"', id="snooze"),
+        # Checked before asking the service, so these are usage errors (exit 2) even offline.
+        pytest.param(["pause", "0s"], "longer than 0s", id="pause-zero"),
+        pytest.param(["pause", "99999999h"], "at most 366 days", id="pause-huge"),
+        pytest.param(["snooze", "water", "0s"], "longer than 0s", id="snooze-zero"),
+        pytest.param(["snooze", "water", "9000h"], "at most 366 days", id="snooze-huge"),
     ],
 )
 def test_usage_errors_exit_2_before_asking_the_service(cli: Cli, argv: list[str], message: str) -> None:
