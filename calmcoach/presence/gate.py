@@ -101,7 +101,11 @@ class Gate:
         """Given a due reminder, return what to do with it, from a fresh observation."""
         if manual:
             return Decision(Action.DELIVER, "triggered")
-        observation, back = self._look(now)
+        try:
+            observation, back = self._look(now)
+        except Exception:  # presence must never cost a reminder: deliver, and say why once per firing
+            log.exception("presence: could not observe; delivering %s regardless", reminder.name)
+            return Decision(Action.DELIVER, "presence unknown")
         if observation is None:
             return Decision(Action.DELIVER, "presence unknown")
         decision = decide(reminder, settings, observation, now)

@@ -123,3 +123,15 @@ def test_where_no_backend_works_it_says_so_once(clock: FakeClock, caplog: pytest
     ]
     assert gate.decide(WATER, SETTINGS, T0, manual=False).action is Action.DELIVER
     assert gate.describe()["backends"] == {"idle": None, "lock": None, "dnd": []}
+
+
+def test_an_observation_that_breaks_never_costs_a_reminder(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(now: datetime) -> Observation:
+        raise ValueError("a reply jeepney could not parse")
+
+    gate = Gate(clock, SETTINGS.idle_after)
+    gate.use(broken)
+    assert gate.decide(WATER, SETTINGS, T0, manual=False).action is Action.DELIVER
+    assert "presence: could not observe; delivering water regardless" in caplog.text
