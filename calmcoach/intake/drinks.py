@@ -89,7 +89,9 @@ def serving(words: list[str], table: Mapping[str, Drink]) -> Serving:
         try:
             return Serving(None, None, parse_caffeine_mg(words[0]))
         except ValueError:
-            pass
+            # "0mg" is a dose that cannot be, not an unknown drink called "0mg".
+            if re.fullmatch(r"\s*-?[\d.]+\s*mg\s*", words[0], flags=re.IGNORECASE):
+                raise
     # The last word is a size when it reads as one and something is left for the drink's name.
     size = words[-1] if len(words) > 1 and _is_size(words[-1]) else None
     name_words = words[:-1] if size is not None else words

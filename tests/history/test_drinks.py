@@ -59,3 +59,11 @@ def test_unknown_words_say_what_is_known(words: list[str]) -> None:
         ValueError, match=r"known drinks: black tea, brewed coffee|say what you drank|above 0"
     ):
         serving(words, TABLE)
+
+
+@pytest.mark.parametrize("word", ["0mg", "0.0 mg", "-5mg"])
+def test_an_impossible_dose_is_named_as_a_dose_not_an_unknown_drink(word: str) -> None:
+    # "0mg" once answered "unknown drink '0mg'; known drinks: ...".
+    with pytest.raises(ValueError, match="caffeine dose") as caught:
+        serving([word], TABLE)
+    assert "unknown drink" not in str(caught.value)
