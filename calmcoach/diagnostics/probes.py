@@ -7,6 +7,9 @@ plyer, dbus-python and the voice package are imported inside the functions that 
 from __future__ import annotations
 
 import difflib
+import os
+import shlex
+import sys
 import tempfile
 import wave
 from collections.abc import Mapping, Sequence
@@ -30,20 +33,31 @@ TEST_TITLE = "calmcoach test"
 TEST_BODY = "If you can read this, calmcoach's reminders will reach you."
 TEST_PHRASE = "Hello from calmcoach. Let your shoulders drop."
 
+
+def apt_install(packages: str, euid: int | None = None) -> str:
+    """Given Debian packages, return the command that installs them as this user must type it:
+    with sudo unless running as root (`euid`, default: this process's)."""
+    root = (os.geteuid() if euid is None else euid) == 0
+    return f"{'' if root else 'sudo '}apt-get install {packages}"
+
+
+def pip_install(package: str) -> str:
+    """Given a Python package, return the command that installs it into calmcoach's own environment."""
+    return f"{shlex.quote(sys.executable)} -m pip install {package}"
+
+
 FIX_BUS = (
     "run calmcoach inside your desktop session, or give your user a session bus: "
-    "apt-get install dbus-user-session (then log in again)"
+    f"{apt_install('dbus-user-session')} (then log in again)"
 )
-FIX_SERVER = "apt-get install dunst (or start your desktop's own notification daemon)"
+FIX_SERVER = f"{apt_install('dunst')} (or start your desktop's own notification daemon)"
 FIX_STUCK_SERVER = "restart your notification daemon (or log out and in again)"
-FIX_DBUS_PYTHON = (
-    "apt-get install libdbus-1-dev libglib2.0-dev pkg-config && pip install 'calmcoach[desktop]'"
-)
-FIX_NO_BACKEND = f"{FIX_DBUS_PYTHON} (or at least: apt-get install libnotify-bin)"
-FIX_ESPEAK = "apt-get install libespeak-ng1 espeak-ng"
-FIX_PLAYER = "apt-get install alsa-utils"
+FIX_DBUS_PYTHON = f"{apt_install('libdbus-1-dev libglib2.0-dev pkg-config')} && {pip_install('dbus-python')}"
+FIX_NO_BACKEND = f"{FIX_DBUS_PYTHON} (or at least: {apt_install('libnotify-bin')})"
+FIX_ESPEAK = apt_install("libespeak-ng1 espeak-ng")
+FIX_PLAYER = apt_install("alsa-utils")
 FIX_AUDIO = (
-    "aplay -l should list a sound card; on a desktop, a sound server helps: apt-get install pipewire-audio"
+    f"aplay -l should list a sound card; on a desktop, a sound server helps: {apt_install('pipewire-audio')}"
 )
 
 
