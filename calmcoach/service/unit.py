@@ -55,8 +55,9 @@ WantedBy=graphical-session.target
 
 
 def systemd_quote(path: str) -> str:
-    """Given a path, return it as one ExecStart word: `%` doubled, quoted if it has spaces."""
-    text = path.replace("%", "%%") if path != DEFAULT_EXEC else path
+    """Given a path, return it as one ExecStart word: `%` and `$` doubled (systemd expands both
+    specifiers and variables there), quoted if it has spaces."""
+    text = path.replace("%", "%%").replace("$", "$$") if path != DEFAULT_EXEC else path
     if any(c.isspace() for c in text) or '"' in text or "\\" in text:
         text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return text

@@ -77,6 +77,7 @@ def test_verify_does_complain_about_a_broken_unit(tmp_path: Path) -> None:
         ("/usr/bin/calmcoach", "/usr/bin/calmcoach"),
         ("/opt/50%/calmcoach", "/opt/50%%/calmcoach"),
         ("/a b/calmcoach", '"/a b/calmcoach"'),
+        ("/opt/$HOME/calmcoach", "/opt/$$HOME/calmcoach"),  # once expanded by systemd
         (DEFAULT_EXEC, DEFAULT_EXEC),
     ],
 )
