@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,33 @@ def test_python_dash_m_runs_the_same_entry_point() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"calmcoach {__version__}"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run"],
+        ["check"],
+        ["agenda"],
+        ["breathe"],
+        ["stretch"],
+        ["log", "water", "250ml"],
+        ["done", "water"],
+        ["today"],
+        ["stats"],
+        ["doctor"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_every_command_that_reads_schedules_takes_repeatable_schedule_options(args: list[str]) -> None:
+    parsed = cli.build_parser().parse_args([*args, "--schedule", "a.toml", "--schedule", "b.toml"])
+    assert [str(path) for path in parsed.schedule] == ["a.toml", "b.toml"]
+
+
+def test_check_reads_schedule_options_like_its_file_arguments(cli: Cli, tmp_path: Path) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text('[[reminder]]\nname = "w"\nkind = "hydration"\nevery = "45m"\n', encoding="utf-8")
+    result = cli(["check", "--schedule", str(good), str(tmp_path / "missing.toml")])
+    assert result.code == 1
+    assert f"{tmp_path / 'missing.toml'}: no such file" in result.stderr
+    assert cli(["check", "--schedule", str(good)]).stdout == f"{good}: 1 reminder, valid\n"

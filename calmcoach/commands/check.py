@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from calmcoach.commands.common import schedule_files
+from calmcoach.commands.common import add_schedule_option, schedule_files
 from calmcoach.errors import EXIT_FAILURE, EXIT_OK
 
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     parser.add_argument("files", metavar="FILE", nargs="*", type=Path, help="a schedule file (TOML)")
+    add_schedule_option(parser)  # `--schedule FILE` as every command that reads schedules takes it
     parser.set_defaults(func=run)
 
 
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from calmcoach.errors import ScheduleError
     from calmcoach.schedule.loader import load_files
 
-    files = schedule_files(args.files, ctx.paths)
+    files = schedule_files([*args.files, *args.schedule], ctx.paths)
     try:
         schedule = load_files(files)
     except ScheduleError as error:
