@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from calmcoach import __version__, cli
+from calmcoach import cli as cli_module
 from calmcoach.context import Context
 from calmcoach.errors import CalmcoachError
 from tests.support import Cli
@@ -48,7 +49,7 @@ def exploding(monkeypatch: pytest.MonkeyPatch) -> list[Exception]:
     errors: list[Exception] = []
     original = cli.build_parser
 
-    def build() -> argparse.ArgumentParser:
+    def build(only: str | None = None) -> argparse.ArgumentParser:
         parser = original()
         subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         _register_failing(subparsers, errors[0])
@@ -122,3 +123,41 @@ def test_check_reads_schedule_options_like_its_file_arguments(cli: Cli, tmp_path
     assert result.code == 1
     assert f"{tmp_path / 'missing.toml'}: no such file" in result.stderr
     assert cli(["check", "--schedule", str(good)]).stdout == f"{good}: 1 reminder, valid\n"
+
+
+def test_running_one_command_imports_that_command_module_alone(tmp_path: Path) -> None:
+    probe = (
+        "import io, sys\n"
+        "from calmcoach.cli import main\n"
+        "from calmcoach.context import Context\n"
+        "from calmcoach.paths import Paths\n"
+        "ctx = Context(paths=Paths.from_environment(), stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "assert main(['--debug', 'tip', '--list', '--json'], ctx) == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith('calmcoach.commands.')))\n"
+        "print('calmcoach.service.client' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == ["['calmcoach.commands.tip']", "False"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        pytest.param(["tip"], "tip", id="plain"),
+        pytest.param(["--debug", "agenda", "--hours", "2"], "agenda", id="after-debug"),
+        pytest.param(["--help"], None, id="help"),
+        pytest.param(["--version", "tip"], None, id="version"),
+        pytest.param(["tpi"], None, id="typo"),
+        pytest.param([], None, id="nothing"),
+    ],
+)
+def test_the_command_is_told_from_the_arguments_only_when_plain(argv: list[str], command: str | None) -> None:
+    assert cli.command_named(argv) == command
+
+
+def test_help_still_lists_every_command(cli: Cli) -> None:
+    listed = cli(["--help"]).stdout
+    assert all(f"    {name} " in listed or f"    {name}\n" in listed for name in cli_module.COMMANDS)
