@@ -49,4 +49,6 @@ class Paths:
         """The user's schedule files, in a stable order; empty when they have none."""
         if not self.config.is_dir():
             return []
-        return sorted(p for p in self.config.glob("*.toml") if p.is_file())
+        # A broken link (or one to a folder) is kept, so that loading it says what is wrong
+        # instead of falling back to the packaged default without a word.
+        return sorted(p for p in self.config.glob("*.toml") if p.is_file() or p.is_symlink())

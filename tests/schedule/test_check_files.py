@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from calmcoach.paths import Paths
 from tests.schedule.conftest import Write
 from tests.schedule.support import WATER, assert_reported, problem_lines
 from tests.support import Cli
@@ -212,3 +213,15 @@ def test_the_same_file_given_twice_is_read_once(cli: Cli, write: Write) -> None:
     path = write("twice.toml", WATER)
     result = cli(["check", str(path), str(path)])
     assert (result.code, result.stdout) == (0, f"{path}: 1 reminder, valid\n")
+
+
+def test_a_broken_link_in_the_config_folder_is_reported_not_skipped(cli: Cli, paths: Paths) -> None:
+    # Skipping it would leave no user file, and calmcoach would fall back to its packaged default
+    # without a word.
+    paths.config.mkdir(parents=True, exist_ok=True)
+    link = paths.config / "mine.toml"
+    link.symlink_to(paths.config / "gone.toml")
+    result = cli(["check"])
+    assert result.code == 1
+    assert str(link) in result.stderr
+    assert "default.toml" not in result.stdout + result.stderr
