@@ -75,6 +75,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     sound = sound_of(args, voice)
     if args.minutes is not None:
         ctx.out(scripts.minutes_summary(pattern, args.minutes, cycles))
+    styles = parse_cues(args.cue)  # checked even with --quiet, so a typo is never silently ignored
     closing = closing_of("breathing", ctx)
     plan = guided.breathing_plan(
         pattern,
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         voice=sound.voice,
         tone=sound.tone,
         counts=args.counts,
-        styles=parse_cues(args.cue) if not args.quiet else {},
+        styles=styles if not args.quiet else {},
         closing=closing.line,
         rate_wpm=voice.rate,
     )

@@ -80,6 +80,9 @@ def test_a_pattern_of_the_users_with_a_broken_schedule_reports_the_schedule(cli:
         pytest.param(["--save", "x.wav", "--quiet"], "--save and --quiet contradict", id="save-quiet"),
         pytest.param(["--save", "x.wav", "--no-voice"], "add --tone to save the tones", id="save-nothing"),
         pytest.param(["--cue", "hold=loud"], "--cue: expected PHASE=HOW", id="bad-cue"),
+        # --quiet once skipped checking --cue, so these ran a session instead.
+        pytest.param(["--cue", "hold=loud", "--quiet"], "--cue: expected PHASE=HOW", id="bad-cue-quiet"),
+        pytest.param(["--cue", "bogus=tone", "--quiet"], "--cue: expected PHASE=HOW", id="bad-phase-quiet"),
         pytest.param(["--cycles", "2", "--minutes", "2"], "not allowed with argument", id="both-lengths"),
     ],
 )
