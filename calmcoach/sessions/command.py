@@ -61,6 +61,9 @@ def sound_of(args: argparse.Namespace, voice: VoiceSettings) -> Sound:
 
     Raise a usage error for choices that contradict each other.
     """
+    if args.save is not None and args.save.suffix.lower() != ".wav":
+        raise CalmcoachError(f"--save writes a WAV file: give a name ending in .wav, got {str(args.save)!r}",
+                             exit_code=EXIT_USAGE)  # fmt: skip
     if args.save is not None and args.quiet:
         raise CalmcoachError("--save and --quiet contradict each other: a quiet session has nothing to save",
                              exit_code=EXIT_USAGE)  # fmt: skip

@@ -78,6 +78,7 @@ def test_a_pattern_of_the_users_with_a_broken_schedule_reports_the_schedule(cli:
         pytest.param(["--minutes", "0"], "--minutes: expected more than 0", id="zero-minutes"),
         pytest.param(["--minutes", "45"], "at most 30", id="too-long"),
         pytest.param(["--save", "x.wav", "--quiet"], "--save and --quiet contradict", id="save-quiet"),
+        pytest.param(["--save", "x.mp3", "--tone"], "give a name ending in .wav", id="save-not-wav"),
         pytest.param(["--save", "x.wav", "--no-voice"], "add --tone to save the tones", id="save-nothing"),
         pytest.param(["--cue", "hold=loud"], "--cue: expected PHASE=HOW", id="bad-cue"),
         # --quiet once skipped checking --cue, so these ran a session instead.
