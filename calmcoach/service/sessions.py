@@ -109,7 +109,7 @@ class VoiceSessions:
             return None
         for problem in result.problems:
             log.warning("session for %s: %s", reminder.name, problem)
-        if safety:
+        if safety and result.issued:  # stopped before its first cue, the line was never heard
             try:
                 stamps.mark_safety_said(self.state_dir, today)
             except OSError as error:
