@@ -7,6 +7,9 @@ can start something long: the service (`run`) gets a schedule that does not exis
 pattern or routine that does not exist, and the control commands find no service running.
 
 Values hold no NUL character: no command line can carry one (execve ends each argument at it).
+Each test runs in its own empty folder, and options that write a file never get a path that
+leads out of it: `export --csv ../../../../etc/passwd` run as root from the repository once
+overwrote /etc/passwd (export, like cp, overwrites what it is told to).
 """
 
 from __future__ import annotations
@@ -45,7 +48,10 @@ HOSTILE_TEXT = {
     "path-escape": "../../../../etc/passwd",
     "dot": ".",
 }
+# For options that write: hostile names, but none that climbs out of the test's folder.
+IN_HERE = {key: value for key, value in HOSTILE_TEXT.items() if key != "path-escape"}
 MISSING = "{missing}"
+WRITERS = ("breathe-save", "breathe-events", "export-csv")
 
 
 def without(values: dict[str, str], *keys: str) -> dict[str, str]:
@@ -66,8 +72,8 @@ TEMPLATES: dict[str, tuple[list[str], dict[str, str], bool]] = {
     "breathe-cycles": (["breathe", "no-such-pattern", "--cycles", "{}"], NOT_A_NUMBER, True),
     "breathe-cue": (["breathe", "no-such-pattern", "--cue", "{}"], HOSTILE_TEXT, True),
     "breathe-cue-how": (["breathe", "no-such-pattern", "--cue", "inhale={}"], HOSTILE_TEXT, True),
-    "breathe-save": (["breathe", "no-such-pattern", "--save", "{}"], HOSTILE_TEXT, True),
-    "breathe-events": (["breathe", "no-such-pattern", "--events", "{}"], HOSTILE_TEXT, True),
+    "breathe-save": (["breathe", "no-such-pattern", "--save", "{}"], IN_HERE, True),
+    "breathe-events": (["breathe", "no-such-pattern", "--events", "{}"], IN_HERE, True),
     "stretch-routine": (["stretch", "{}", "--quiet"], HOSTILE_TEXT, True),
     "tip-topic": (["tip", "--topic", "{}"], HOSTILE_TEXT, True),
     "log-water-amount": (["log", "water", "{}"], {**NOT_A_NUMBER, **HOSTILE_TEXT}, True),
@@ -83,7 +89,7 @@ TEMPLATES: dict[str, tuple[list[str], dict[str, str], bool]] = {
     # An empty --at is no --at: now.
     "done-at": (["done", "water", "--at", "{}"], without({**NOT_A_NUMBER, **HOSTILE_TEXT}, "empty"), True),
     "stats-days": (["stats", "--days", "{}"], NOT_A_NUMBER, True),
-    "export-csv": (["export", "--csv", "{}"], HOSTILE_TEXT, False),
+    "export-csv": (["export", "--csv", "{}"], IN_HERE, False),
     "pause-duration": (["pause", "{}"], without(NOT_A_NUMBER, "option-like"), True),
     # `pause until --json` is `pause --json until`: a real option, not a value.
     "pause-until": (["pause", "until", "{}"], without({**NOT_A_NUMBER, **HOSTILE_TEXT}, "option-like"), True),
@@ -102,7 +108,12 @@ def _argv(template: list[str], value: str, missing: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
-def test_hostile_values_get_a_clear_message(cli: Cli, tmp_path: Path, name: str) -> None:
+def test_hostile_values_get_a_clear_message(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)  # relative names land here, never in the repository
     template, values, must_fail = TEMPLATES[name]
     wrong: list[str] = []
     for key, value in values.items():
@@ -114,3 +125,8 @@ def test_hostile_values_get_a_clear_message(cli: Cli, tmp_path: Path, name: str)
             wrong.append(f"{key}: exit {result.code}, stderr {said[:200]!r}, stdout {result.stdout[:200]!r}")
     assert not wrong, "\n".join(wrong)
     assert not Path("/tmp/calmcoach-pwned").exists()
+
+
+def test_no_writing_option_is_given_a_path_out_of_the_test_folder() -> None:
+    for name in WRITERS:
+        assert all(".." not in value and not value.startswith("/") for value in TEMPLATES[name][1].values())
