@@ -21,6 +21,7 @@ import os
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -221,7 +222,7 @@ class ControlClient:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC) as sock:
             sock.settimeout(self.timeout_s)
             try:
-                sock.connect(str(self.path))
+                self._connect(sock)
             except (FileNotFoundError, ConnectionRefusedError):
                 raise ServiceNotRunning(
                     f"calmcoach is not running (nothing answers on {self.path}); "
@@ -240,3 +241,19 @@ class ControlClient:
         if not isinstance(answer, dict) or not isinstance(answer.get("ok"), bool):
             raise CalmcoachError(f"the calmcoach service sent an unexpected answer: {answer!r}")
         return answer
+
+    def _connect(self, sock: socket.socket) -> None:
+        """Connect, waiting while the service's listen queue is full (up to the timeout).
+
+        A Unix socket with a timeout answers a full queue with EAGAIN at once instead of waiting:
+        32 clients at the same moment had some fail with "Resource temporarily unavailable".
+        """
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                sock.connect(str(self.path))
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.005)
