@@ -104,6 +104,8 @@ def test_a_loose_runtime_folder_is_tightened_to_0700(
 
 @AS_ROOT
 def test_another_user_cannot_even_reach_the_socket(service: Running) -> None:
+    # Open the runtime folder above ours, so that only calmcoach's own 0700 folder stands guard.
+    service.paths.control_socket.parent.parent.chmod(0o755)
     assert as_nobody(service.paths.control_socket) == "connect: PermissionError"
     assert service.request("status")["result"]["paused"] is False
 
