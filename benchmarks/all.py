@@ -15,8 +15,9 @@ import os
 import platform
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks import service, sessions
@@ -50,37 +51,76 @@ def machine() -> str:
     )
 
 
-def session_lines(figures: sessions.Figures, bare: tuple[float, float]) -> list[str]:
-    out = ["Breathing cue error (benchmarks/sessions.py; |cue time - deadline|):"]
-    bare_median, bare_max = bare
-    out.append(
-        "  baseline: a bare loop sleeping to monotonic deadlines: "
-        f"median {bare_median:.2f} ms, max {bare_max:.2f} ms"
+def _errors_line(label: str, errors: sessions.Errors | None, bare_max: float) -> str:
+    if errors is None:
+        return f"  {label}: not measured (nothing was played)"
+    ratio = errors.max_abs_ms / bare_max if bare_max > 0 else float("inf")
+    verdict = "meets" if errors.max_abs_ms <= sessions.TARGET_MAX_ERROR_MS else "MISSES"
+    return (
+        f"  {label}: median {errors.median_abs_ms:.1f} ms, max {errors.max_abs_ms:.1f} ms "
+        f"= {ratio:.1f}x the baseline's max, drift {errors.drift_ms:+.1f} ms  "
+        f"[{verdict} <= {sessions.TARGET_MAX_ERROR_MS:g} ms]"
     )
-    for label, errors in (
-        ("live, runner", figures.live_runner),
-        ("live, observed (installed calmcoach)", figures.live_observed),
-        ("played audio (aplay through an ALSA file device)", figures.played_audio),
-        ("saved audio (WAV onsets)", figures.saved_audio),
-    ):
-        if errors is None:
-            out.append(f"  {label}: not measured")
-            continue
-        ratio = errors.max_abs_ms / bare_max if bare_max > 0 else float("inf")
-        verdict = "meets" if errors.max_abs_ms <= sessions.TARGET_MAX_ERROR_MS else "MISSES"
-        out.append(
-            f"  {label}: median {errors.median_abs_ms:.1f} ms, max {errors.max_abs_ms:.1f} ms "
-            f"= {ratio:.1f}x the baseline's max, drift {errors.drift_ms:+.1f} ms  "
-            f"[{verdict} <= {sessions.TARGET_MAX_ERROR_MS:g} ms]"
-        )
-    s = figures.startup
+
+
+def _startup_line(s: dict[str, float]) -> str:
     verdict = "meets" if s["warm_median_ms"] <= sessions.TARGET_FIRST_CUE_MS else "MISSES"
-    out.append(
+    return (
         f"  first cue of `calmcoach breathe`: median {s['warm_median_ms']:.0f} ms warm = "
         f"{s['warm_median_ms'] / s['python_median_ms']:.1f}x `python -c pass` "
-        f"({s['python_median_ms']:.0f} ms)  "
-        f"[{verdict} <= {sessions.TARGET_FIRST_CUE_MS:g} ms]"
+        f"({s['python_median_ms']:.0f} ms)  [{verdict} <= {sessions.TARGET_FIRST_CUE_MS:g} ms]"
     )
+
+
+def session_lines(quick: bool, bare: tuple[float, float]) -> list[str]:
+    """Run the parts of benchmarks/sessions.py one by one (a part that fails is named, the others
+    still measured); return the report's lines."""
+    bare_median, bare_max = bare
+    out = [
+        "Breathing cue error (benchmarks/sessions.py; |cue time - deadline|):",
+        "  baseline: a bare loop sleeping to monotonic deadlines: "
+        f"median {bare_median:.2f} ms, max {bare_max:.2f} ms",
+    ]
+    with tempfile.TemporaryDirectory(prefix="calmcoach-bench-") as name:
+        work = Path(name)
+        parts: list[tuple[str, Callable[[], list[str]]]] = [
+            (
+                "live, runner",
+                lambda: [
+                    _errors_line(
+                        "live, runner", sessions.live_runner(15.0 if quick else 45.0, work)[0], bare_max
+                    )
+                ],
+            ),
+            (
+                "live, observed",
+                lambda: [
+                    _errors_line(label, errors, bare_max)
+                    for label, errors in zip(
+                        (
+                            "live, observed (installed calmcoach)",
+                            "played audio (aplay through an ALSA file device)",
+                        ),
+                        sessions.live_observed(12.0 if quick else 30.0),
+                        strict=True,
+                    )
+                ],
+            ),
+            (
+                "saved audio",
+                lambda: [
+                    _errors_line(
+                        "saved audio (WAV onsets)", sessions.saved_audio(4 if quick else 8, work)[0], bare_max
+                    )
+                ],
+            ),
+            ("start-up", lambda: [_startup_line(sessions.startup(3 if quick else 7))]),
+        ]
+        for label, part in parts:
+            try:
+                out.extend(part())
+            except Exception as error:  # one failed measurement must not lose the others' figures
+                out.append(f"  {label}: NOT MEASURED, it failed: {error!r}")
     return out
 
 
@@ -96,10 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     body = service.lines(figures)
     print("\n".join(body), flush=True)
     bare = bare_sleep_error_ms()
-    try:
-        session_body = session_lines(sessions.measure(args.quick), bare)
-    except Exception as error:  # one failed measurement must not lose the others' figures
-        session_body = [f"Breathing cue error: NOT MEASURED, the sessions benchmark failed: {error!r}"]
+    session_body = session_lines(args.quick, bare)
     print("\n".join(session_body))
     short = [line.strip() for line in body + session_body if "MISSES" in line or "NOT MEASURED" in line]
     if not args.no_record:

@@ -10,7 +10,8 @@
   the recording notification server of tests/desktop.py (so the notification output is really
   connected, not fallen back), against a bare Python running an APScheduler BackgroundScheduler
   with as many jobs. RSS from /proc after both have settled; CPU time (the threads' nanosecond
-  counters in /proc/PID/task/*/schedstat) over an idle stretch, scaled to an hour.
+  counters in /proc/PID/task/*/schedstat, plus the programs it ran, from cutime and cstime)
+  over an idle stretch, scaled to an hour.
 - Reminder latency: `calmcoach run --debug` with `every = "2s"`; APScheduler's "scheduled at"
   lines give the planned instants, the recording server's arrival times the deliveries. The
   baseline is a bare BackgroundScheduler job's own lateness (time.time() in the job minus its
@@ -191,10 +192,12 @@ def rss_kib(pid: int) -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """Given a pid, return the CPU time of its threads in seconds, to the nanosecond.
+    """Given a pid, return the CPU time of its threads, to the nanosecond, plus its reaped children's.
 
     /proc/PID/stat counts in clock ticks (10 ms): one tick over a minute would read as 0.6 s an
-    hour, more than the target, so the per-thread schedstat (nanoseconds on CPU) is summed instead.
+    hour, more than the target, so the threads' schedstat (nanoseconds on CPU) is summed. The
+    programs it runs (the presence probe's gsettings, a player) cost CPU too: their time, once
+    reaped, is in the stat file's cutime and cstime (in ticks), added here.
     """
     total = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -202,7 +205,9 @@ def cpu_seconds(pid: int) -> float:
             total += int((task / "schedstat").read_text().split()[0])
         except (FileNotFoundError, ProcessLookupError):
             continue  # a thread that ended while we read
-    return total / 1e9
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    children = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    return total / 1e9 + children
 
 
 def default_job_count() -> int:
