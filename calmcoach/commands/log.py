@@ -175,19 +175,12 @@ def water_ml(text: str) -> float:
     """Given the amount typed after `log water`, return millilitres; raise a usage error if odd."""
     import re
 
-    from calmcoach.units import ML_PER_CONTAINER, parse_volume_ml
+    from calmcoach.units import parse_volume_ml
 
-    # "a glass" reads as one glass; and units.parse_volume_ml turns a lone "glass" into "gla"
-    # (it strips a plural "s"), so glasses are counted here.
+    # "a glass" reads as one glass; units.parse_volume_ml counts glasses, bottles and cups.
     text = re.sub(r"^\s*an?\s+", "", text, flags=re.IGNORECASE)
-    glasses = re.fullmatch(r"\s*(\d+(?:\.\d+)?)?\s*glass(?:es)?\s*", text, flags=re.IGNORECASE)
     try:
-        if glasses:
-            ml = float(glasses[1] or 1) * ML_PER_CONTAINER["glass"]
-            if ml <= 0:
-                raise ValueError(f"expected an amount above 0, got {text!r}")
-        else:
-            ml = parse_volume_ml(text)
+        ml = parse_volume_ml(text)
     except ValueError as error:
         raise usage_error("log water", str(error)) from error
     if text.strip().replace(".", "", 1).isdigit() and ml < MIN_BARE_ML:

@@ -37,6 +37,7 @@ def test_log_water_a_glass_by_default(run: Run) -> None:
         pytest.param(["glass"], "250 ml", id="glass"),
         pytest.param(["a", "glass"], "250 ml", id="a-glass"),
         pytest.param(["bottle"], "500 ml", id="bottle"),
+        pytest.param(["1.5", "glasses"], "375 ml", id="part-glasses"),
         pytest.param(["1.5l"], "1.5 l", id="big"),
     ],
 )
@@ -57,6 +58,7 @@ def test_running_total(run: Run) -> None:
         pytest.param(["25l"], "looks like a typo", id="too-much"),
         pytest.param(["lots"], 'expected an amount like "250ml"', id="words"),
         pytest.param(["0ml"], "expected an amount", id="nothing"),
+        pytest.param(["0", "glasses"], "expected an amount", id="no-glasses"),
         pytest.param([""], "expected an amount", id="empty"),  # once logged a glass
         pytest.param(["--at", "15:00"], "--at: '15:00' is in the future", id="future"),
         pytest.param(["--at", "noonish"], '--at: expected "HH:MM"', id="bad-time"),
