@@ -21,6 +21,7 @@ from calmcoach.diagnostics.probes import (
     FIX_SERVER,
     FIX_STUCK_SERVER,
     apt_install,
+    chosen_voice_check,
 )
 from calmcoach.diagnostics.report import Check, Need, Report, render
 from calmcoach.outputs.wavtools import read_pcm, rms
@@ -364,3 +365,12 @@ def test_fix_commands_can_be_typed_as_they_are() -> None:
     assert apt_install("alsa-utils", euid=0) == "apt-get install alsa-utils"
     assert FIX_DBUS_PYTHON.endswith(f"&& {sys.executable} -m pip install dbus-python")
     assert apt_install("alsa-utils") == FIX_PLAYER
+
+
+def test_the_chosen_voice_may_be_an_id_or_a_name_and_a_miss_suggests_close_ids() -> None:
+    voices, names = ["gmw/en", "gmw/en-gb-x-rp", "roa/fr"], ["English (Great Britain)", "French"]
+    assert chosen_voice_check("gmw/en-gb-x-rp", voices, names).ok
+    assert chosen_voice_check("English (Great Britain)", voices, names).ok
+    missed = chosen_voice_check("en-gb", voices, names)
+    assert (missed.ok, missed.needed_for) == (False, Need.VOICE)
+    assert missed.fix is not None and "gmw/en-gb-x-rp" in missed.fix and "roa/fr" not in missed.fix
