@@ -71,6 +71,18 @@ def test_fresh_venv_runs_check_and_agenda_outside_checkout(wheel: Path, tmp_path
     assert firings, "the packaged default schedule plans nothing in 48 hours"
     assert {"name", "kind", "at"} <= set(firings[0])
 
+    tips = subprocess.run(
+        [calmcoach, "tip", "--list", "--json"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert tips.returncode == 0, tips.stderr
+    assert len(json.loads(tips.stdout)) >= 40  # the catalogue, read from the installed package
+
     module = subprocess.run(
         [str(python), "-m", "calmcoach", "--version"],
         cwd=elsewhere,
