@@ -30,7 +30,7 @@ from calmcoach.schedule.model import Reminder, Settings
 log = logging.getLogger("calmcoach.presence")
 
 POLL_S = 2.0
-Observe = Callable[[datetime], Observation]
+Observe = Callable[[datetime, bool], Observation]  # (now, whether to ask do-not-disturb too)
 
 
 class Gate:
@@ -151,11 +151,11 @@ class Gate:
 
     # -- watching ------------------------------------------------------------------------------
 
-    def _look(self, now: datetime) -> tuple[Observation | None, Return | None]:
+    def _look(self, now: datetime, *, dnd: bool = True) -> tuple[Observation | None, Return | None]:
         with self._lock:
             if self._observe is None:
                 return None, None
-            observation = self._observe(now)
+            observation = self._observe(now, dnd)
             back = self.tracker.observe(observation)
         if back is not None:
             self.on_return(back)  # outside our lock: it changes the scheduler's jobs
@@ -164,7 +164,11 @@ class Gate:
     def tick(self) -> None:
         """Observe once: report a return, drop what waited too long, release what may come now."""
         now = self.clock.now(UTC)
-        observation, _ = self._look(now)
+        # Do-not-disturb is asked only when something waits for its end: its sources start
+        # programs (gsettings, xprop), which an idle service should not do every few seconds.
+        with self._lock:
+            waiting = len(self.waiting) > 0
+        observation, _ = self._look(now, dnd=waiting)
         if observation is None:
             return
         with self._lock:

@@ -107,14 +107,17 @@ class Monitor:
         self._failed: set[str] = set()
         self._lock = threading.Lock()
 
-    def observe(self, now: datetime) -> Observation:
-        """Given now, return what every backend says (a failing one says nothing)."""
+    def observe(self, now: datetime, dnd: bool = True) -> Observation:
+        """Given now, return what every backend says (a failing one says nothing).
+
+        With `dnd` False the do-not-disturb sources are not asked (and say "not busy").
+        """
         b = self.backends
         idle = locked_by_saver = None
         if b.idle is not None:
             idle = self._ask(b.idle.name, b.idle.idle)
             locked_by_saver = self._ask(b.idle.name + " GetActive", b.idle.locked)
-        busy = [self._ask(source.name, source.busy) for source in b.dnd]
+        busy = [self._ask(source.name, source.busy) if dnd else False for source in b.dnd]
         fullscreen = any(v for s, v in zip(b.dnd, busy, strict=True) if isinstance(s, X11Fullscreen))
         dnd = any(v for s, v in zip(b.dnd, busy, strict=True) if not isinstance(s, X11Fullscreen))
         return Observation(

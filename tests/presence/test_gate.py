@@ -29,8 +29,10 @@ class Desk:
 
     def __init__(self) -> None:
         self.state: dict[str, Any] = {"idle": timedelta(seconds=1)}
+        self.asked_dnd: list[bool] = []
 
-    def observe(self, now: datetime) -> Observation:
+    def observe(self, now: datetime, dnd: bool) -> Observation:
+        self.asked_dnd.append(dnd)
         return Observation(at=now, **self.state)
 
 
@@ -94,6 +96,8 @@ def test_what_waits_is_released_when_free_and_dropped_after_its_limit(
     released: list[list[Held]] = []
     gate.on_release = released.append
     desk.state = {"dnd": True}
+    gate.tick()
+    assert desk.asked_dnd == [False]  # nothing waits: do-not-disturb is not asked by the watch
     message = Message("t", "b", "s")
     gate.hold(Held("water", Kind.HYDRATION, message, (), T0, T0 + timedelta(minutes=10)))
     gate.hold(Held("tip", Kind.TIP, message, (), T0, T0 + timedelta(minutes=40)))
@@ -101,6 +105,7 @@ def test_what_waits_is_released_when_free_and_dropped_after_its_limit(
     with caplog.at_level(logging.INFO, logger="calmcoach.presence"):
         gate.tick()
     assert released == []
+    assert desk.asked_dnd[-1] is True
     assert "dropped water (hydration): waited since 10:00:00, longer than it may" in caplog.text
     assert gate.describe()["waiting"] == ["tip"]
     desk.state = {}
@@ -128,7 +133,7 @@ def test_where_no_backend_works_it_says_so_once(clock: FakeClock, caplog: pytest
 def test_an_observation_that_breaks_never_costs_a_reminder(
     clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(now: datetime) -> Observation:
+    def broken(now: datetime, dnd: bool) -> Observation:
         raise ValueError("a reply jeepney could not parse")
 
     gate = Gate(clock, SETTINGS.idle_after)
