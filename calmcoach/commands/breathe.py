@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from calmcoach.context import Context
     from calmcoach.sessions.timeline import CueStyle
 
-MAX_MINUTES = 30.0  # the whole session's audio is held in memory: 30 minutes is about 80 MB
-MAX_CYCLES = 300
 CUE_CHOICES = ("voice", "tone", "both", "silent")
 PHASE_NAMES = ("inhale", "top-up", "hold", "exhale", "rest")
 
@@ -91,22 +89,26 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _cycles(args: argparse.Namespace, pattern: BreathingPattern) -> int:
+    """Given --cycles or --minutes (checked against the bounds schedule files use), return the cycles."""
+    from calmcoach.content.patterns import (
+        MAX_SESSION_CYCLES,
+        MAX_SESSION_MINUTES,
+        MIN_SESSION_CYCLES,
+        MIN_SESSION_MINUTES,
+    )
     from calmcoach.errors import EXIT_USAGE, CalmcoachError
 
-    if args.cycles is not None:
-        if not 1 <= args.cycles <= MAX_CYCLES:
-            raise CalmcoachError(
-                f"--cycles: expected 1 to {MAX_CYCLES}, got {args.cycles}", exit_code=EXIT_USAGE
-            )
-        return int(args.cycles)
-    if args.minutes is not None:
-        if not 0 < args.minutes <= MAX_MINUTES:
-            raise CalmcoachError(
-                f"--minutes: expected more than 0 and at most {MAX_MINUTES:g}, got {args.minutes:g}",
-                exit_code=EXIT_USAGE,
-            )
-        return pattern.cycles_for_minutes(args.minutes)
-    return pattern.session_cycles
+    if args.cycles is not None and not MIN_SESSION_CYCLES <= args.cycles <= MAX_SESSION_CYCLES:
+        raise CalmcoachError(
+            f"--cycles: expected {MIN_SESSION_CYCLES} to {MAX_SESSION_CYCLES}, got {args.cycles}",
+            exit_code=EXIT_USAGE,
+        )
+    if args.minutes is not None and not MIN_SESSION_MINUTES <= args.minutes <= MAX_SESSION_MINUTES:
+        raise CalmcoachError(
+            f"--minutes: expected {MIN_SESSION_MINUTES:g} to {MAX_SESSION_MINUTES:g}, got {args.minutes:g}",
+            exit_code=EXIT_USAGE,
+        )
+    return pattern.cycles_wanted(minutes=args.minutes, cycles=args.cycles)
 
 
 def parse_cues(given: list[str]) -> dict[PhaseKind, CueStyle]:

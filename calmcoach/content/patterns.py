@@ -13,6 +13,12 @@ from enum import StrEnum
 # A session with no length given lasts about this long: long enough to settle, short enough to do
 # at the desk. Patterns with an advised number of cycles (4-7-8) use that instead.
 DEFAULT_SESSION_MINUTES = 2.0
+# The lengths one session may be given, on the command line and in schedule files alike. The
+# whole session's audio is rendered in memory first: 30 minutes is about 80 MB.
+MIN_SESSION_MINUTES = 0.5
+MAX_SESSION_MINUTES = 30.0
+MIN_SESSION_CYCLES = 1
+MAX_SESSION_CYCLES = 200
 
 
 class PhaseKind(StrEnum):
@@ -57,6 +63,18 @@ class BreathingPattern:
     def session_cycles(self) -> int:
         """Return how many cycles a session has when the person does not say."""
         return self.default_cycles or self.cycles_for_minutes(DEFAULT_SESSION_MINUTES)
+
+    def cycles_wanted(self, *, minutes: float | None = None, cycles: int | None = None) -> int:
+        """Given the length asked for (cycles, or else minutes, or neither), return the cycles to run.
+
+        The one rule for `calmcoach breathe` and scheduled sessions alike; the bounds
+        (MIN_/MAX_SESSION_*) are checked where the numbers are read, not here.
+        """
+        if cycles is not None:
+            return cycles
+        if minutes is not None:
+            return self.cycles_for_minutes(minutes)
+        return self.session_cycles
 
     @property
     def breaths_per_minute(self) -> float:

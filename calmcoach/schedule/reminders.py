@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from calmcoach.content.patterns import (
+    MAX_SESSION_CYCLES,
+    MAX_SESSION_MINUTES,
+    MIN_SESSION_CYCLES,
+    MIN_SESSION_MINUTES,
+)
 from calmcoach.content.routines import ROUTINES
 from calmcoach.schedule import values
 from calmcoach.schedule.cron import cron
@@ -87,11 +93,13 @@ def _hold_limit(value: object) -> timedelta:
 
 
 def _minutes(value: object) -> float:
-    return values.number(value, low=0.5, high=60, what="minutes")
+    return values.number(value, low=MIN_SESSION_MINUTES, high=MAX_SESSION_MINUTES, what="minutes")
 
 
 def _cycles(value: object) -> int:
-    return values.whole_number(value, low=1, high=200, what="a whole number of cycles")
+    return values.whole_number(
+        value, low=MIN_SESSION_CYCLES, high=MAX_SESSION_CYCLES, what="a whole number of cycles"
+    )
 
 
 def _named(value: object, options: tuple[str, ...], what: str) -> str:

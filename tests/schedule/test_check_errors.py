@@ -230,8 +230,20 @@ CASES = [
     pytest.param(
         reminder(f"minutes = 0.25  {MARK}", kind="breathing"),
         "reminder[1].minutes",
-        "expected minutes from 0.5 to 60, got 0.25 (a number)",
+        "expected minutes from 0.5 to 30, got 0.25 (a number)",
         id="minutes-too-few",
+    ),
+    pytest.param(
+        reminder(f"minutes = 45  {MARK}", kind="breathing"),
+        "reminder[1].minutes",
+        "expected minutes from 0.5 to 30, got 45 (a number)",
+        id="minutes-too-many",  # the same cap as --minutes: the session's audio is held in memory
+    ),
+    pytest.param(
+        reminder(f"cycles = 201  {MARK}", kind="breathing"),
+        "reminder[1].cycles",
+        "expected a whole number of cycles from 1 to 200, got 201 (a number)",
+        id="cycles-too-many",
     ),
     pytest.param(
         reminder(f"cycles = 2.5  {MARK}", kind="breathing"),

@@ -74,9 +74,10 @@ def test_a_pattern_of_the_users_with_a_broken_schedule_reports_the_schedule(cli:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        pytest.param(["--cycles", "0"], "--cycles: expected 1 to 300, got 0", id="zero-cycles"),
-        pytest.param(["--minutes", "0"], "--minutes: expected more than 0", id="zero-minutes"),
-        pytest.param(["--minutes", "45"], "at most 30", id="too-long"),
+        pytest.param(["--cycles", "0"], "--cycles: expected 1 to 200, got 0", id="zero-cycles"),
+        pytest.param(["--cycles", "201"], "--cycles: expected 1 to 200, got 201", id="too-many-cycles"),
+        pytest.param(["--minutes", "0.25"], "--minutes: expected 0.5 to 30, got 0.25", id="too-short"),
+        pytest.param(["--minutes", "45"], "--minutes: expected 0.5 to 30, got 45", id="too-long"),
         pytest.param(["--save", "x.wav", "--quiet"], "--save and --quiet contradict", id="save-quiet"),
         pytest.param(["--save", "x.mp3", "--tone"], "give a name ending in .wav", id="save-not-wav"),
         pytest.param(["--save", "x.wav", "--no-voice"], "add --tone to save the tones", id="save-nothing"),

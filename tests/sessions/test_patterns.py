@@ -75,6 +75,14 @@ def test_default_length_is_about_two_minutes_except_4_7_8() -> None:
         assert abs(length - DEFAULT_SESSION_MINUTES * 60) <= p.cycle_seconds / 2, p.name
 
 
+def test_the_one_length_rule_takes_cycles_then_minutes_then_the_default() -> None:
+    box = pattern("box")  # 16 s cycles
+    assert box.cycles_wanted(cycles=3) == 3
+    assert box.cycles_wanted(minutes=2) == 8
+    assert box.cycles_wanted() == box.session_cycles == 8
+    assert pattern("4-7-8").cycles_wanted() == 4  # the advised count, not two minutes' worth
+
+
 def test_zero_length_phases_are_left_out() -> None:
     p = make_pattern("custom", 4, 0, 6, 2)
     assert [ph.kind.value for ph in p.phases] == ["inhale", "exhale", "rest"]
