@@ -136,4 +136,4 @@ def build_sessions(outputs: ServiceOutputs, paths: Paths, clock: Clock) -> Sessi
     """Given the outputs (whose speaker the sessions share), return the session runner."""
     from calmcoach.service.sessions import VoiceSessions
 
-    return VoiceSessions(outputs.speaker, paths.state, paths.cache, clock, paths.runtime)
+    return VoiceSessions(outputs.speaker, paths, clock)

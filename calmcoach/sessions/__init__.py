@@ -9,6 +9,7 @@ A session is planned whole before it starts and then walked on the monotonic clo
 - `runner`: the deadline runner; outputs are the `player` (one process plays the whole
   session), the `animation` (rich, or plain lines) and the `events` file.
 - `guided`: plan -> prepare -> play or save -> record; `command` is what `breathe` and `stretch`
-  share; `scheduled.run_scheduled` is the service's one call (voice only, stoppable, no terminal).
+  share; `scheduled.run_scheduled` is the one implementation of a scheduled session (voice
+  only, stoppable, no terminal), which the service calls through `calmcoach.service.sessions`.
 - `stamps`: small state kept between sessions (the safety line, once a day).
 """

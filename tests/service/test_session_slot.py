@@ -47,9 +47,7 @@ def test_a_scheduled_session_is_skipped_while_another_plays(
     )
     schedule = Schedule(settings, (reminder,), ())
     clock = FakeClock(datetime(2099, 5, 6, 10, 0, tzinfo=UTC))
-    sessions = VoiceSessions(
-        lambda: cast(Any, ToneOnlySpeaker()), paths.state, paths.cache, clock, paths.runtime
-    )
+    sessions = VoiceSessions(lambda: cast(Any, ToneOnlySpeaker()), paths, clock)
     with caplog.at_level(logging.INFO, logger="calmcoach"), session_slot(paths.runtime):
         assert sessions.run(reminder, schedule, threading.Event()) is None
     assert "session for breathe skipped: another calmcoach session is playing" in caplog.text
@@ -75,9 +73,7 @@ def test_a_stretch_stopped_before_its_first_cue_leaves_the_safety_line_due(
         routine="desk-quick",
     )
     clock = FakeClock(datetime(2099, 5, 6, 10, 0, tzinfo=UTC))
-    sessions = VoiceSessions(
-        lambda: cast(Any, ToneOnlySpeaker()), paths.state, paths.cache, clock, paths.runtime
-    )
+    sessions = VoiceSessions(lambda: cast(Any, ToneOnlySpeaker()), paths, clock)
     outcome = sessions.run(reminder, Schedule(settings, (reminder,), ()), threading.Event())
     assert outcome is not None and outcome.done == 0
     assert stamps.safety_due(paths.state, clock.now().date())  # still to be said next time
