@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import signal
 import statistics
 import sys
 import tempfile
@@ -84,8 +85,6 @@ def session_lines(quick: bool, bare: tuple[float, float]) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="calmcoach-bench-") as name:
         work = Path(name)
         parts: list[tuple[str, Callable[[], list[str]]]] = [
-            # First: after the other parts ran in this process, `breathe` stopped answering SIGINT
-            # within sessions.py's 10 s (seen twice; alone it exits in 0.2 s). Not yet explained.
             ("start-up", lambda: [_startup_line(sessions.startup(3 if quick else 7))]),
             (
                 "live, runner",
@@ -131,6 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter runs (about a minute and a half)")
     parser.add_argument("--no-record", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args(argv)
+    # Started in the background by a shell (`benchmarks/run &`), SIGINT arrives ignored and every
+    # child inherits that: the sessions benchmark stops `calmcoach breathe` with SIGINT, which
+    # would then never exit. Give SIGINT its usual meaning back for us and our children.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     started = time.strftime("%Y-%m-%d %H:%M %Z")
     where = machine()
     print(f"calmcoach benchmarks, {started}: {where}", flush=True)
