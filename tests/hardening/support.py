@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+from calmcoach.paths import Paths
+from tests.service.conftest import Running, start_service
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "bad_schedules"
@@ -37,3 +42,17 @@ def assert_problem_reported(code: int, stderr: str, file: Path, key: str) -> Non
         # A problem with the whole file: "FILE[:LINE]: message", no key path after the place.
         return
     assert any(f": {key}: " in line for line in lines), f"no problem at {key}:\n{stderr}"
+
+
+@contextlib.contextmanager
+def service_running(schedule_text: str, folder: Path) -> Iterator[Running]:
+    """Start the installed `calmcoach run` on a schedule written into `folder`; kill it after."""
+    schedule = folder / "s.toml"
+    schedule.write_text(schedule_text)
+    running = start_service(Paths.from_environment(), schedule)
+    try:
+        yield running
+    finally:
+        if running.process.poll() is None:
+            running.process.kill()
+            running.process.wait(10)

@@ -22,7 +22,8 @@ from calmcoach.paths import Paths
 from calmcoach.planner import agenda
 from calmcoach.schedule.loader import load_files
 from calmcoach.service.control import ControlClient
-from tests.service.conftest import Running, start_service
+from tests.hardening.support import service_running
+from tests.service.conftest import Running
 from tests.support import Cli
 
 FILES, PER_FILE = 5, 100
@@ -151,13 +152,8 @@ SCHEDULE = (
 
 @pytest.fixture
 def service(paths: Paths, short_runtime: Path, tmp_path: Path) -> Iterator[Running]:
-    schedule = tmp_path / "s.toml"
-    schedule.write_text(SCHEDULE)
-    running = start_service(Paths.from_environment(), schedule)
-    yield running
-    if running.process.poll() is None:
-        running.process.kill()
-        running.process.wait(10)
+    with service_running(SCHEDULE, tmp_path) as running:
+        yield running
 
 
 def test_a_burst_of_1000_status_requests_is_answered_in_full(service: Running) -> None:

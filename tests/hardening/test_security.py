@@ -20,6 +20,7 @@ import pytest
 
 from calmcoach.paths import Paths
 from tests.desktop import Notifications
+from tests.hardening.support import service_running
 from tests.service.conftest import Running, start_service
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,13 +54,8 @@ print(s.recv(4096).decode().strip())
 
 @pytest.fixture
 def service(paths: Paths, short_runtime: Path, tmp_path: Path) -> Iterator[Running]:
-    schedule = tmp_path / "s.toml"
-    schedule.write_text(SCHEDULE)
-    running = start_service(Paths.from_environment(), schedule)
-    yield running
-    if running.process.poll() is None:
-        running.process.kill()
-        running.process.wait(10)
+    with service_running(SCHEDULE, tmp_path) as running:
+        yield running
 
 
 def as_nobody(socket_path: Path) -> str:
