@@ -24,6 +24,7 @@ TEST_PACKAGES=(
   xvfb xauth dunst  # a real notification daemon on a virtual screen, for end-to-end tests
   systemd           # systemd-analyze verifies the user unit offline
   libfaketime       # moves the real process's clock in time tests
+  x11-utils libglib2.0-bin  # xprop: full-screen detection (presence tests); gsettings: do-not-disturb tests
 )
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }
