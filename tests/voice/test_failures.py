@@ -243,7 +243,10 @@ def test_a_phrase_pyttsx3_cancels_is_synthesized_again(
     report = json.loads(done.stdout)
     if gives_up:
         assert report["Breathe in."] == report["Hold your breath for seven."] == GAVE_UP
+        assert report["runs"] == runs
     else:
         assert 0.4 < report["Breathe in."] < 2.0
         assert 1.0 < report["Hold your breath for seven."] < 4.0  # the whole phrase
-    assert report["runs"] == runs
+        # On a loaded machine espeak-ng may also cancel a phrase for real (the race the retry
+        # exists for), which adds a run on top of the ones this test forces.
+        assert runs <= report["runs"] <= runs + 2
