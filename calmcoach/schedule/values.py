@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from calmcoach import units
 from calmcoach.schedule.hints import did_you_mean
@@ -264,39 +264,62 @@ def text(value: object, *, max_length: int, what: str = "a text") -> str:
     return stripped
 
 
-def volume_ml(value: object, *, low: float, high: float, bounds: str) -> float:
-    """Given an amount like "250ml", "2l" or "8oz", return millilitres within [low, high]."""
+def _quantity(
+    value: object,
+    parse: Callable[[str], float],
+    *,
+    what: str,
+    example: str,
+    unit: str,
+    number_example: str | None = None,
+    bounds: str,
+    low: float,
+    high: float,
+) -> float:
+    """Given a quantity written with its unit, return it parsed and within [low, high]."""
     if _is_number(value):
         raise Invalid(
-            f'expected an amount like "250ml" or "2l", got {describe(value)}; '
-            f'write the unit, like "{value}ml"'
+            f"expected {what} like {number_example or example}, got {describe(value)}; "
+            f'write the unit, like "{value}{unit}"'
         )
     try:
-        amount = units.parse_volume_ml(value) if isinstance(value, str) else None
+        amount = parse(value) if isinstance(value, str) else None
     except ValueError:
         amount = None
     if amount is None:
-        raise Invalid(f'expected an amount like "250ml", "2l" or "8oz", got {describe(value)}')
+        raise Invalid(f"expected {what} like {example}, got {describe(value)}")
     if not low <= amount <= high:
-        raise Invalid(f"expected an amount {bounds}, got {describe(value)}")
+        raise Invalid(f"expected {what} {bounds}, got {describe(value)}")
     return amount
+
+
+def volume_ml(value: object, *, low: float, high: float, bounds: str) -> float:
+    """Given an amount like "250ml", "2l" or "8oz", return millilitres within [low, high]."""
+    return _quantity(
+        value,
+        units.parse_volume_ml,
+        what="an amount",
+        example='"250ml", "2l" or "8oz"',
+        number_example='"250ml" or "2l"',
+        unit="ml",
+        bounds=bounds,
+        low=low,
+        high=high,
+    )
 
 
 def caffeine_mg(value: object, *, low: float, high: float, bounds: str) -> float:
     """Given a dose like "96mg", return milligrams within [low, high]."""
-    if _is_number(value):
-        raise Invalid(
-            f'expected a caffeine amount like "96mg", got {describe(value)}; write the unit, like "{value}mg"'
-        )
-    try:
-        amount = units.parse_caffeine_mg(value) if isinstance(value, str) else None
-    except ValueError:
-        amount = None
-    if amount is None:
-        raise Invalid(f'expected a caffeine amount like "96mg", got {describe(value)}')
-    if not low <= amount <= high:
-        raise Invalid(f"expected a caffeine amount {bounds}, got {describe(value)}")
-    return amount
+    return _quantity(
+        value,
+        units.parse_caffeine_mg,
+        what="a caffeine amount",
+        example='"96mg"',
+        unit="mg",
+        bounds=bounds,
+        low=low,
+        high=high,
+    )
 
 
 def clock_times(value: object) -> tuple[dt.time, ...]:
