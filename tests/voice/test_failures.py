@@ -14,7 +14,7 @@ import pytest
 
 from calmcoach.errors import DeliveryError
 from calmcoach.outputs.voice import NO_PLAYER, TtsSpeaker, available_voices, probe_tts, tts_check
-from calmcoach.outputs.voice.engine import NO_LIBRARY
+from calmcoach.outputs.voice.engine import NO_LIBRARY, RENDER_ATTEMPTS
 from calmcoach.outputs.wavtools import wav_duration
 from calmcoach.schedule.model import VoiceSettings
 from tests.voice.helpers import process_gone, wait_until, write_script
@@ -219,7 +219,7 @@ for text in ("Breathe in.", "Hold your breath for seven."):
 report["runs"] = len(runs)
 print(json.dumps(report))
 """
-GAVE_UP = "espeak-ng cancelled the phrase 3 times in a row"
+GAVE_UP = f"espeak-ng cancelled the phrase {RENDER_ATTEMPTS} times in a row"
 
 
 @pytest.mark.parametrize(
@@ -227,7 +227,7 @@ GAVE_UP = "espeak-ng cancelled the phrase 3 times in a row"
     [
         pytest.param([1], False, 3, id="first-phrase-cancelled-once"),
         pytest.param([2, 3], False, 4, id="second-phrase-cancelled-twice"),
-        pytest.param("all", True, 6, id="always-cancelled"),
+        pytest.param("all", True, 2 * RENDER_ATTEMPTS, id="always-cancelled"),
     ],
 )
 def test_a_phrase_pyttsx3_cancels_is_synthesized_again(
@@ -248,5 +248,6 @@ def test_a_phrase_pyttsx3_cancels_is_synthesized_again(
         assert 0.4 < report["Breathe in."] < 2.0
         assert 1.0 < report["Hold your breath for seven."] < 4.0  # the whole phrase
         # On a loaded machine espeak-ng may also cancel a phrase for real (the race the retry
-        # exists for), which adds a run on top of the ones this test forces.
-        assert runs <= report["runs"] <= runs + 2
+        # exists for), which adds a run on top of the ones this test forces; the retries left
+        # (two forced cancels leave RENDER_ATTEMPTS - 2 for the second phrase) absorb those.
+        assert runs <= report["runs"] <= runs + RENDER_ATTEMPTS - 2

@@ -45,7 +45,10 @@ ESPEAK_LIBRARY = "libespeak-ng.so.1"  # the soname pyttsx3 2.99 loads on Linux
 INIT_TIMEOUT_S = 10.0
 IDLE_TIMEOUT_S = 5.0  # espeak-ng finishes a phrase's tail in milliseconds
 IDLE_POLL_S = 0.001
-RENDER_ATTEMPTS = 3
+# On a loaded machine espeak-ng's own thread can still look busy for a moment after a cancel, and
+# pyttsx3 then cancels the next try too: try a few more times, each after a slightly longer pause.
+RENDER_ATTEMPTS = 5
+RETRY_PAUSE_S = 0.02
 FINISH_TIMEOUT_S = 60.0  # callers time out sooner (SYNTH_TIMEOUT_S); this only frees the thread
 NO_LIBRARY = "libespeak-ng1 is not installed: apt-get install libespeak-ng1"
 NO_PYTTSX3 = "pyttsx3 is not installed in calmcoach's environment: pip install 'pyttsx3==2.99'"
@@ -224,7 +227,9 @@ def _render(opened: _OpenEngine, request: _Render) -> None:
         engine.setProperty("voice", voice)
     engine.setProperty("rate", int(request.voice.rate))
     engine.setProperty("volume", float(request.voice.volume))
-    for _ in range(RENDER_ATTEMPTS):
+    for attempt in range(RENDER_ATTEMPTS):
+        if attempt:
+            time.sleep(RETRY_PAUSE_S * 2 ** (attempt - 1))  # 20, 40, 80, 160 ms: 0.3 s at most
         if _render_once(opened, request):
             return
     raise DeliveryError(f"espeak-ng cancelled the phrase {RENDER_ATTEMPTS} times in a row")
