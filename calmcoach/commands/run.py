@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from datetime import timedelta
@@ -43,6 +44,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="DURATION",
         help="time between a breathing or stretch announcement and its session (default 30s)",
     )
+    parser.add_argument(
+        "--no-presence",
+        dest="presence",
+        action="store_false",
+        help="do not ask the desktop whether you are away, locked or busy: every reminder comes "
+        "on time, and the schedule's idle_after and respect_dnd have no effect",
+    )
     parser.set_defaults(func=run)
 
 
@@ -52,7 +60,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from calmcoach.service.outputs import ServiceOutputs, build_outputs, build_sessions
 
     configure(ctx.stderr, debug=ctx.debug)
-    options = ServiceOptions(schedule_given=list(args.schedule), session_lead=args.session_lead)
+    options = ServiceOptions(
+        schedule_given=list(args.schedule), session_lead=args.session_lead, presence=args.presence
+    )
+    if not options.presence:
+        # Said before starting, so that the log explains why no "presence:" line follows.
+        logging.getLogger("calmcoach.service").info(
+            "presence detection is off (--no-presence): reminders come whether you are away or busy"
+        )
     built: list[ServiceOutputs] = []
 
     def outputs_for(settings: Settings) -> ServiceOutputs:
