@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from calmcoach.errors import DeliveryError
-from calmcoach.outputs.voice.cache import cache_path, normalize_text
+from calmcoach.outputs.voice.cache import cache_path, mark_used, normalize_text
+from calmcoach.outputs.voice.cache_prune import prune_quietly
 from calmcoach.outputs.voice.engine import shared_engine
 from calmcoach.outputs.voice.player import NO_PLAYER, PlayerProcess, find_player
 from calmcoach.outputs.wavtools import read_pcm, trim_silence, wav_duration, write_pcm
@@ -80,6 +81,7 @@ class TtsSpeaker:
         self._thread: threading.Thread | None = None
         self._playing: tuple[_Job, PlayerProcess] | None = None
         self._closed = False
+        prune_quietly(cache_dir)  # once per speaker, before it plays anything: never per phrase
 
     @property
     def player(self) -> list[str] | None:
@@ -105,7 +107,7 @@ class TtsSpeaker:
         if not words:
             raise DeliveryError("nothing to say: the text is empty")
         path = cache_path(self._cache_dir, words, self._voice)
-        if path.is_file():
+        if mark_used(path):  # a hit: now the most recently used clip, the last to be pruned
             return path
         try:
             self._cache_dir.mkdir(parents=True, exist_ok=True)
