@@ -30,7 +30,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 def presence_lines(presence: Mapping[str, Any] | None, now: str | None) -> list[str]:
     """Given the service's presence status (None: turned off), return its lines: backends and state."""
     if not presence:
-        return []
+        return ["", "Presence: off; reminders come whether you are away or busy."]
     backends = presence.get("backends")
     if backends == "choosing":
         return ["", "Presence: still looking for a way to tell whether you are away."]

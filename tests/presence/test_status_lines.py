@@ -8,7 +8,7 @@ NOW = "2026-03-02T10:00:00+00:00"
 
 
 def test_off_or_choosing_or_none() -> None:
-    assert presence_lines(None, NOW) == []
+    assert presence_lines(None, NOW) == ["", "Presence: off; reminders come whether you are away or busy."]
     assert presence_lines({"backends": "choosing"}, NOW)[1].startswith("Presence: still looking")
     none = {"backends": {"idle": None, "lock": None, "dnd": []}, "state": "unknown"}
     assert presence_lines(none, NOW)[1] == (
