@@ -4,9 +4,13 @@ Threads: APScheduler's scheduler thread decides when; its default pool delivers 
 its single-worker "speech" executor everything that speaks; the control thread answers the
 socket. The main thread sleeps on a pipe that signals are written to (`signal.set_wakeup_fd`), so
 a signal handler never takes a lock: SIGHUP reloads, SIGTERM and SIGINT stop. It also pings the
-systemd watchdog while the scheduler thread is alive, and wakes the scheduler every few seconds:
-its sleep is measured on the monotonic clock, which stands still during a suspend, and the wake-up
-makes it look at the wall clock again soon after a resume.
+systemd watchdog while the scheduler thread is alive, and watches the wall clock for the
+scheduler, whose sleep is measured on the monotonic clock: that clock stands still during a
+suspend and never sees the wall clock set. Where Linux offers it, a wall-clock timer armed at the
+scheduler's next wake-up and inotify on /etc tell the main thread about a resume, a clock set
+back or forward, and a new system time zone, so an idle service does not wake at all
+(`calmcoach.service.clockwatch`); elsewhere it looks every `tick_s`. A clock set back and a new
+zone are planned for again (`calmcoach.service.replan`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from calmcoach import __version__
 from calmcoach.clock import Clock
@@ -31,10 +36,12 @@ from calmcoach.paths import Paths
 from calmcoach.presence.gate import Gate
 from calmcoach.presence.policy import Held, Return
 from calmcoach.schedule.model import Reminder, Schedule, Settings
+from calmcoach.service.clockwatch import FolderWatch, Offset, WallTimer, ZoneSource
 from calmcoach.service.control import CommandError, ControlServer
 from calmcoach.service.dispatch import Core, Dispatcher, Outputs, Sessions, recent_json
 from calmcoach.service.jobs import MANUAL_PREFIX, JobBook, make_scheduler
 from calmcoach.service.lock import InstanceLock
+from calmcoach.service.replan import Anchors, replan
 from calmcoach.service.sdnotify import SdNotifier
 from calmcoach.service.state import Pause, ServiceState, StateStore
 
@@ -43,6 +50,23 @@ log = logging.getLogger("calmcoach.service")
 STATE_FILE = "service.json"
 DEFAULT_STRETCH_BREAK = timedelta(minutes=5)  # when the routine's length is not known
 LOCK_FILE = "calmcoach.lock"
+JUMP_S = 1.0  # a wall-clock jump smaller than this (an NTP step) only wakes the scheduler
+WALL_SLACK_S = 0.5  # the wall timer fires this long after the scheduler's own wake-up, never before
+ZONE_CHECK_S = 300.0  # how often the system zone is looked at where inotify cannot watch it
+CLOCK_CHECK_ENV = "CALMCOACH_CLOCK_CHECK_S"
+
+
+def _clock_check_from_env() -> float | None:
+    """Return $CALMCOACH_CLOCK_CHECK_S as seconds, or None when it is unset or not a positive number.
+
+    For a wall clock the kernel cannot see (libfaketime's, which the tests use): look this often.
+    """
+    text = os.environ.get(CLOCK_CHECK_ENV, "")
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
 
 
 @dataclass
@@ -50,9 +74,12 @@ class ServiceOptions:
     schedule_given: list[Path] = field(default_factory=list)  # --schedule; empty: config, else default
     session_lead: timedelta = timedelta(seconds=30)  # from the announcement to the session's start
     stop_timeout_s: float = 1.5  # how long shutdown waits for the delivery in flight
-    tick_s: float = 5.0  # how often the scheduler is woken (suspend detection)
+    tick_s: float = 5.0  # how often the wall clock is looked at where the kernel cannot tell us
     presence: bool = True  # ask the desktop whether the person is away or busy (calmcoach.presence)
     presence_poll_s: float = 2.0  # how often a return or the end of do-not-disturb is looked for
+    watch_clock: bool = True  # let Linux tell us of clock and zone changes (False: look every tick_s)
+    clock_check_s: float | None = field(default_factory=_clock_check_from_env)  # also look this often
+    zone_root: Path = Path("/")  # where etc/localtime and etc/timezone are (tests give their own)
 
 
 @dataclass(frozen=True)
@@ -66,13 +93,13 @@ class ReloadError:
 
 OutputsFactory = Callable[[Settings], Outputs]
 SessionsFactory = Callable[[Outputs], Sessions | None]
-ScheduleLoader = Callable[[list[Path]], Schedule]
+ScheduleLoader = Callable[[list[Path], ZoneInfo], Schedule]  # (files, the zone when none is named)
 
 
-def _default_loader(files: list[Path]) -> Schedule:
+def _default_loader(files: list[Path], default_zone: ZoneInfo) -> Schedule:
     from calmcoach.schedule.loader import load_files
 
-    return load_files(files)
+    return load_files(files, default_zone=default_zone)
 
 
 class Service:
@@ -109,6 +136,13 @@ class Service:
         self.figures: Any = None
         self.scheduler: Any = None
         self.presence: Gate | None = None
+        self.anchors = Anchors()  # `every` reminders restarted by a return or a re-plan
+        self.zones = ZoneSource(options.zone_root)
+        self.follows_system_zone = False  # no file names a zone: the system's is followed
+        self._zone_identity: str | None = None
+        self._wall_timer: WallTimer | None = None
+        self._zone_watch: FolderWatch | None = None
+        self._offset: Offset | None = None
 
     # -- starting ------------------------------------------------------------------------------
 
@@ -124,7 +158,8 @@ class Service:
         self.lock.acquire()
         try:
             self.files = list(schedule_files(self.options.schedule_given, self.paths))
-            schedule = self.load(self.files)
+            schedule, zone_identity = self._load_schedule(self.files)
+            self._follow_zone(schedule, zone_identity)
             store = StateStore(self.paths.state / STATE_FILE)
             now = self.clock.now(schedule.settings.timezone)
             state = store.load()
@@ -150,6 +185,7 @@ class Service:
                 load_rotation=lambda: read_rotation(rotation_path(self.paths.state))[0],
                 presence=self.presence,
             )
+            self._watch_clock()
             self._start_scheduler(schedule, now)
             self.control = ControlServer(self.paths.control_socket, self.handle)
             self.control.start()
@@ -173,16 +209,41 @@ class Service:
         # reminder.
         threading.Thread(target=self.outputs.probe, name="probe-outputs", daemon=True).start()
 
+    def _load_schedule(self, files: list[Path]) -> tuple[Schedule, str | None]:
+        """Given the files, return the schedule and, when it follows the system zone, that zone's identity."""
+        zone = self.zones.zone()
+        schedule = self.load(files, zone)
+        # The system zone is a ZoneInfo of its own; a zone a file names never is (see ZoneSource).
+        follows = schedule.settings.timezone is zone
+        return schedule, self.zones.identity(zone) if follows else None
+
+    def _follow_zone(self, schedule: Schedule, identity: str | None) -> None:
+        self.follows_system_zone = identity is not None
+        self._zone_identity = identity
+
+    def _watch_clock(self) -> None:
+        """Open the kernel's clock and zone notices where they can be had; remember the clock's offset."""
+        self._offset = Offset.read(self.clock)
+        if not self.options.watch_clock:
+            return
+        self._wall_timer = WallTimer.open()
+        self._zone_watch = FolderWatch.open(self.zones.folder)
+        if self._wall_timer is None:
+            log.info("cannot ask Linux about clock changes here; looking every %g s", self.options.tick_s)
+
+    def _follow_wait(self, wait: float | None) -> None:
+        """The scheduler sleeps `wait` s on the monotonic clock: arm the wall timer at that instant too."""
+        timer = self._wall_timer
+        if timer is None:
+            return
+        timer.arm(None if wait is None else self.clock.now(UTC).timestamp() + wait + WALL_SLACK_S)
+
     def _start_scheduler(self, schedule: Schedule, now: datetime) -> None:
         from apscheduler.events import EVENT_JOB_MISSED
 
         assert self.core is not None and self.dispatcher is not None
-        self.scheduler = make_scheduler()
-        self.book = JobBook(
-            self.scheduler,
-            self.dispatcher.fire,
-            next_firing=self.presence.next_firing if self.presence is not None else None,
-        )
+        self.scheduler = make_scheduler(on_wait=self._follow_wait)
+        self.book = JobBook(self.scheduler, self.dispatcher.fire, next_firing=self.anchors.next_firing)
         dispatcher = self.dispatcher
 
         def on_missed(event: Any) -> None:
@@ -217,7 +278,9 @@ class Service:
         with self.core.lock:
             schedule = self.core.schedule
         restarted = restart_times(schedule, back, next_firing)
-        self.presence.set_anchors({name: anchor for name, (anchor, _) in restarted.items()})
+        anchors = {name: anchor for name, (anchor, _) in restarted.items()}
+        self.anchors.set(anchors)
+        self.presence.set_anchors(anchors)
         for name, (_, first) in restarted.items():
             if first is not None:
                 with contextlib.suppress(LookupError):  # JobLookupError: removed by a reload meanwhile
@@ -265,11 +328,18 @@ class Service:
             self.control.close()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        self._close_clock_watch()
         if self.outputs is not None:
             self.outputs.close()
         if self.figures is not None:
             self.figures.close()
         self.lock.release()
+
+    def _close_clock_watch(self) -> None:
+        for watch in (self._wall_timer, self._zone_watch):
+            if watch is not None:
+                watch.close()
+        self._wall_timer = self._zone_watch = None
 
     # -- serving -------------------------------------------------------------------------------
 
@@ -287,11 +357,12 @@ class Service:
             os.write(self._wake_w, bytes([signal.SIGTERM]))
 
     def serve(self) -> None:
-        """Wait for signals until asked to stop; ping the watchdog and wake the scheduler meanwhile."""
+        """Wait for signals until asked to stop; ping the watchdog and watch the clock meanwhile."""
         watchdog = self.sd.watchdog.total_seconds() if self.sd.watchdog else None
+        check = self._check_every()
         monotonic = self.clock.monotonic
         next_ping = monotonic()
-        next_tick = monotonic() + self.options.tick_s
+        next_check = monotonic() + check if check is not None else None
         while True:
             now = monotonic()
             if watchdog is not None and now >= next_ping:
@@ -300,12 +371,19 @@ class Service:
                 else:
                     log.error("the scheduler has stopped; no more watchdog pings, so systemd restarts us")
                 next_ping = now + watchdog
-            if now >= next_tick:
-                self.scheduler.wakeup()
-                next_tick = now + self.options.tick_s
-            wait = min(next_tick, next_ping if watchdog is not None else next_tick) - monotonic()
-            readable, _, _ = select.select([self._wake_r], [], [], max(0.0, wait))
-            if not readable:
+            if check is not None and next_check is not None and now >= next_check:
+                self.look_at_clock()
+                next_check = now + check
+            ping = next_ping if watchdog is not None else None
+            deadlines = [d for d in (ping, next_check) if d is not None]
+            wait = max(0.0, min(deadlines) - monotonic()) if deadlines else None
+            watched = [w for w in (self._wake_r, self._wall_timer, self._zone_watch) if w is not None]
+            readable, _, _ = select.select(watched, [], [], wait)
+            if self._wall_timer is not None and self._wall_timer in readable:
+                self._on_wall_timer(self._wall_timer)
+            if self._zone_watch is not None and self._zone_watch in readable and self._zone_watch.read():
+                self.zone_changed()
+            if self._wake_r not in readable:
                 continue
             try:
                 received = os.read(self._wake_r, 64)
@@ -318,6 +396,100 @@ class Service:
                 name = "SIGINT" if signal.SIGINT in received else "SIGTERM"
                 log.info("received %s: stopping", name)
                 return
+
+    def _check_every(self) -> float | None:
+        """Return how often the main thread looks at the clock itself (None: Linux tells it)."""
+        if self.options.clock_check_s is not None:
+            return self.options.clock_check_s
+        if self._wall_timer is None:
+            return self.options.tick_s
+        if self._zone_watch is None and self.follows_system_zone:
+            return ZONE_CHECK_S
+        return None
+
+    def _on_wall_timer(self, timer: WallTimer) -> None:
+        fired = timer.read()
+        if fired is None:
+            return
+        if fired is False:
+            timer.rearm()  # a read that reports a change disarms it; the scheduler re-arms it soon
+        elif timer.at is not None and self.clock.now(UTC).timestamp() < timer.at:
+            # The kernel's wall clock is ahead of the one we read (libfaketime fakes ours):
+            # waking the scheduler would only arm the timer in the past again, and again.
+            log.debug("the wall timer fired before our clock reached its instant; ignored")
+            return
+        self.look_at_clock(wake=True)
+
+    # -- the wall clock and the zone -------------------------------------------------------------
+
+    def look_at_clock(self, *, wake: bool = False) -> float:
+        """Compare the wall clock with the monotonic one; act on a jump; return it in seconds (+ forward).
+
+        Set back: `every` reminders and snoozes keep the real time they had left (`replan`).
+        Forward (a resume, or the clock set ahead): the scheduler delivers what it missed once,
+        within each reminder's grace time, as after any suspend. Either way it is woken, and the
+        system zone is looked at too.
+        """
+        later = Offset.read(self.clock)
+        jump = self._offset.jump_to(later) if self._offset is not None else 0.0
+        self._offset = later
+        if jump <= -JUMP_S:
+            log.warning(
+                "the wall clock was set back %s: `every` reminders and snoozes keep the time they had left",
+                _span(-jump),
+            )
+            self._clock_set_back(timedelta(seconds=jump))
+        elif jump >= JUMP_S:
+            log.info("the wall clock moved %s forward (a resume from suspend, or the clock set)", _span(jump))
+        self.zone_changed()
+        if (wake or abs(jump) >= JUMP_S) and self.scheduler is not None:
+            self.scheduler.wakeup()
+        return jump
+
+    def _clock_set_back(self, shift: timedelta) -> None:
+        from calmcoach.planner import next_firing
+
+        assert self.core is not None and self.book is not None
+        with self._reload_lock, self.core.lock:
+            schedule, state = self.core.schedule, self.core.state
+            now = self.clock.now(schedule.settings.timezone)
+            runs = self.book.next_runs()
+            plan = replan(schedule, runs, state.snoozed, now, shift=shift, next_firing=next_firing)
+            self.anchors.set(plan.anchors)
+            for name, at in plan.next_runs.items():
+                with contextlib.suppress(LookupError):  # JobLookupError: it has just run its last
+                    self.book.scheduler.modify_job(name, next_run_time=at)
+            if plan.snoozed:
+                self.core.update(lambda s: replace(s, snoozed={**s.snoozed, **plan.snoozed}))
+        self._log_next()
+
+    def zone_changed(self) -> bool:
+        """When the schedule follows the system zone and it changed, plan in the new one; return whether."""
+        from calmcoach.planner import next_firing
+
+        if not self.follows_system_zone or self.core is None or self.book is None:
+            return False
+        with self._reload_lock:
+            zone = self.zones.zone()
+            identity = self.zones.identity(zone)
+            if identity == self._zone_identity:
+                return False
+            with self.core.lock:
+                old = self.core.schedule
+                schedule = replace(old, settings=replace(old.settings, timezone=zone))
+                state = self.core.state
+                now = self.clock.now(zone)
+                runs = self.book.next_runs()
+                plan = replan(schedule, runs, state.snoozed, now, shift=timedelta(0), next_firing=next_firing)
+                self.anchors.set(plan.anchors)
+                self.core.schedule = schedule
+                self.book.install(schedule, state.last_fired, state.snoozed, now, first_runs=plan.next_runs)
+            self._zone_identity = identity
+        was = old.settings.timezone.key
+        log.info("the system time zone is now %s (was %s): reminders follow it", zone.key, was)
+        self._log_next()
+        self.sd.status(self._status_line())
+        return True
 
     def _scheduler_alive(self) -> bool:
         """Return whether the scheduler runs and its thread is alive (worth a watchdog ping)."""
@@ -357,6 +529,7 @@ class Service:
                 self.core.store.close()
         if self.presence is not None:
             self.presence.close()
+        self._close_clock_watch()
         if self.outputs is not None:
             self.outputs.close()
         if self.figures is not None and idle:
@@ -382,7 +555,7 @@ class Service:
             self.sd.reloading()
             files = list(schedule_files(self.options.schedule_given, self.paths))
             try:
-                schedule = self.load(files)
+                schedule, zone_identity = self._load_schedule(files)
             except CalmcoachError as error:
                 problems = (
                     tuple(str(p) for p in error.problems)
@@ -409,6 +582,7 @@ class Service:
                 self.core.schedule = schedule
                 now = self.clock.now(schedule.settings.timezone)
                 self.book.install(schedule, self.core.state.last_fired, self.core.state.snoozed, now)
+            self._follow_zone(schedule, zone_identity)
             self.files = files
             self.reload_error = None
             log.info(
@@ -594,6 +768,16 @@ def _instant(text: Any) -> float:
 def _words(delta: timedelta) -> str:
     minutes = round(delta.total_seconds() / 60)
     return f"{minutes} min away" if minutes else f"{round(delta.total_seconds())} s away"
+
+
+def _span(seconds: float) -> str:
+    """Given seconds, return them in words: "50 min", "2 h 5 min", "3 s"."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min" if minutes else f"{secs} s"
 
 
 def _count(n: int, unit: str) -> str:

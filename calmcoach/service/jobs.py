@@ -13,12 +13,15 @@
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from calmcoach.schedule.model import Channel, Kind, Reminder, Schedule
 from calmcoach.service.trigger import NextFiring, PlannerTrigger
+
+log = logging.getLogger("calmcoach.service")
 
 DEFAULT_EXECUTOR = "default"
 SPEECH_EXECUTOR = "speech"
@@ -27,6 +30,7 @@ SESSION_KINDS = frozenset({Kind.BREATHING, Kind.STRETCH})
 DEFAULT_POOL = 4
 
 Fire = Callable[..., None]
+OnWait = Callable[[float | None], None]  # the scheduler's next sleep, in seconds (None: until woken)
 
 
 def executor_for(reminder: Reminder) -> str:
@@ -61,16 +65,30 @@ def job_options(
     }
 
 
-def make_scheduler(pool_size: int = DEFAULT_POOL) -> Any:
+def make_scheduler(pool_size: int = DEFAULT_POOL, on_wait: OnWait | None = None) -> Any:
     """Return a BackgroundScheduler (not started) with the default pool and the speech executor.
 
     It runs in UTC: every trigger answers with aware datetimes, and UTC has no DST of its own to
     confuse APScheduler's "now". Times are shown in the schedule's zone.
+
+    `on_wait`, when given, hears how long the scheduler is about to sleep each time it has looked
+    for due jobs: it sleeps on the monotonic clock, which stands still during a suspend, so the
+    service arms a wall-clock timer for the same instant (see `calmcoach.service.clockwatch`).
     """
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    return BackgroundScheduler(
+    class Scheduler(BackgroundScheduler):  # type: ignore[misc]  # apscheduler ships no types
+        def _process_jobs(self) -> float | None:
+            wait: float | None = super()._process_jobs()
+            if on_wait is not None:
+                try:
+                    on_wait(wait)
+                except Exception:  # the scheduler's loop must go on whatever the hook does
+                    log.exception("could not follow the scheduler's next wake-up")
+            return wait
+
+    return Scheduler(
         timezone=UTC,
         executors={
             DEFAULT_EXECUTOR: ThreadPoolExecutor(pool_size),
@@ -95,11 +113,12 @@ class JobBook:
         last_fired: Mapping[str, datetime],
         snoozed: Mapping[str, datetime],
         now: datetime,
+        first_runs: Mapping[str, datetime] | None = None,
     ) -> None:
         """Given a schedule, replace every reminder job with jobs for its reminders.
 
         One-off `trigger` jobs already queued are left alone. A snooze still in the future
-        becomes the job's first run time.
+        becomes the job's first run time; so does a time in `first_runs` (a re-plan's).
         """
         for job in self.scheduler.get_jobs():
             if not job.id.startswith(MANUAL_PREFIX):
@@ -111,6 +130,9 @@ class JobBook:
             until = snoozed.get(reminder.name)
             if until is not None and until > now:
                 options["next_run_time"] = until
+            first = (first_runs or {}).get(reminder.name)
+            if first is not None:
+                options["next_run_time"] = first
             self.scheduler.add_job(self.fire, args=[reminder.name], replace_existing=True, **options)
 
     def snooze(self, name: str, until: datetime) -> None:
