@@ -10,6 +10,7 @@ from calmcoach.commands.log import add_when_option
 
 if TYPE_CHECKING:
     from calmcoach.context import Context
+    from calmcoach.history import History
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,17 +29,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from calmcoach.commands.common import load_schedule
     from calmcoach.commands.log import moment, usage_error
-    from calmcoach.history import History
+    from calmcoach.history.recovery import with_history
     from calmcoach.history.views import water_total_line
     from calmcoach.intake.fmt import format_volume
-    from calmcoach.intake.hydration import GLASS_ML
+    from calmcoach.intake.hydration import GLASS_ML, drinking_window
     from calmcoach.schedule.model import Kind
 
     schedule = load_schedule(args, ctx.paths)
-    now = ctx.clock.now(schedule.settings.timezone)
-    at = moment(args, "done", now, schedule)
+    settings = schedule.settings
+    now = ctx.clock.now(settings.timezone)
+    at = moment(args, "done", now, settings.timezone)
     reminder = schedule.reminder(args.name)
-    with History.open(ctx.paths.history_db) as history:
+
+    def mark(history: History) -> str:
         last = history.last_delivery(args.name)
         if last is None and reminder is None:
             known = ", ".join(r.name for r in schedule.reminders) or "none"
@@ -53,6 +56,11 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         )
         if kind == Kind.HYDRATION.value:
             history.log_water(GLASS_ML, at)
-            said += f" Logged {format_volume(GLASS_ML)} of water. {water_total_line(history, schedule, now)}"
-    ctx.out(said)
+            total = water_total_line(
+                history, settings.water_goal_ml, drinking_window(schedule), settings.timezone, now
+            )
+            said += f" Logged {format_volume(GLASS_ML)} of water. {total}"
+        return said
+
+    ctx.out(with_history(ctx.paths.history_db, mark, now=now, warn=ctx.warn))
     return 0

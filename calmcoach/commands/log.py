@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 from calmcoach.commands.common import add_schedule_option
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from datetime import datetime, tzinfo
 
     from calmcoach.context import Context
     from calmcoach.history import History
-    from calmcoach.schedule.model import Schedule
+    from calmcoach.intake.log_settings import LogSettings
+    from calmcoach.schedule.model import Settings
 
 # Limits on one entry, to catch typos ("log water 25l") before they skew every chart.
 MAX_WATER_ML = 5000.0
@@ -127,26 +128,39 @@ def usage_error(command: str, message: str) -> Exception:
     return CalmcoachError(f"calmcoach {command}: {message}", exit_code=EXIT_USAGE)
 
 
-def moment(args: argparse.Namespace, command: str, now: datetime, schedule: Schedule) -> datetime:
-    """Given the parsed --at (or none), return when the entry happened."""
-    from calmcoach.intake.when import parse_at
-
+def moment(args: argparse.Namespace, command: str, now: datetime, tz: tzinfo) -> datetime:
+    """Given the parsed --at (or none), now and the schedule's zone, return when the entry happened."""
     if not getattr(args, "at", None):
         return now
+    from calmcoach.intake.when import parse_at
+
     try:
-        return parse_at(args.at, now, schedule.settings.timezone)
+        return parse_at(args.at, now, tz)
     except ValueError as error:
         raise usage_error(command, f"--at: {error}") from error
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from calmcoach.commands.common import load_schedule
-    from calmcoach.history import History
+    from calmcoach.commands.common import schedule_files
+    from calmcoach.history.recovery import with_history
 
-    schedule = load_schedule(args, ctx.paths)
-    now = ctx.clock.now(schedule.settings.timezone)
-    with History.open(ctx.paths.history_db) as history:
-        code: int = args.action(args, ctx, history, schedule, now)
+    files = schedule_files(args.schedule, ctx.paths)
+    settings: Settings | LogSettings
+    if args.action is _caffeine:  # the drink table and the caffeine settings: the whole schedule
+        from calmcoach.schedule.loader import load_files
+
+        settings = load_files(files).settings
+    else:  # the zone and the water goal: remembered from the last validation of these very files
+        from calmcoach.intake.log_settings import log_settings
+
+        settings = log_settings(files, ctx.paths.cache)
+    now = ctx.clock.now(settings.timezone)
+    code: int = with_history(
+        ctx.paths.history_db,
+        lambda history: args.action(args, ctx, history, settings, now),
+        now=now,
+        warn=ctx.warn,
+    )
     return code
 
 
@@ -158,15 +172,15 @@ def _when_words(args: argparse.Namespace, at: datetime, now: datetime) -> str:
 
 
 def _water(
-    args: argparse.Namespace, ctx: Context, history: History, schedule: Schedule, now: datetime
+    args: argparse.Namespace, ctx: Context, history: History, settings: LogSettings, now: datetime
 ) -> int:
     from calmcoach.history.views import water_total_line
     from calmcoach.intake.fmt import format_volume
 
     ml = water_ml(" ".join(args.amount) if args.amount else "glass")  # "" is a mistake, not a glass
-    at = moment(args, "log water", now, schedule)
+    at = moment(args, "log water", now, settings.timezone)
     history.log_water(ml, at)
-    total = water_total_line(history, schedule, now)
+    total = water_total_line(history, settings.water_goal_ml, settings.water_window, settings.timezone, now)
     ctx.out(f"Logged {format_volume(ml)} of water{_when_words(args, at, now)}. {total}")
     return 0
 
@@ -194,14 +208,13 @@ def water_ml(text: str) -> float:
 
 
 def _caffeine(
-    args: argparse.Namespace, ctx: Context, history: History, schedule: Schedule, now: datetime
+    args: argparse.Namespace, ctx: Context, history: History, settings: Settings, now: datetime
 ) -> int:
     from calmcoach.history.views import caffeine_report, caffeine_tip, caffeine_total_line
     from calmcoach.intake.caffeine import advice_after_drink
     from calmcoach.intake.drinks import drink_table, serving
     from calmcoach.intake.fmt import format_volume
 
-    settings = schedule.settings
     try:
         drink = serving(list(args.words), drink_table(settings.drinks))
     except ValueError as error:
@@ -211,7 +224,7 @@ def _caffeine(
             "log caffeine",
             f"{drink.mg:.0f} mg at once looks like a typo; log up to {MAX_CAFFEINE_MG:.0f} mg per entry",
         )
-    at = moment(args, "log caffeine", now, schedule)
+    at = moment(args, "log caffeine", now, settings.timezone)
     history.log_caffeine(drink.mg, drink.drink, at, drink.volume_ml)
     rep = caffeine_report(history, settings, now)
     what = ", ".join(
@@ -228,12 +241,12 @@ def _caffeine(
 
 
 def _twitch(
-    args: argparse.Namespace, ctx: Context, history: History, schedule: Schedule, now: datetime
+    args: argparse.Namespace, ctx: Context, history: History, settings: LogSettings, now: datetime
 ) -> int:
     from calmcoach.intake.records import Side
     from calmcoach.intake.warnings import doctor_advice, warning_signs
 
-    at = moment(args, "log twitch", now, schedule)
+    at = moment(args, "log twitch", now, settings.timezone)
     where = args.where.strip() if args.where and args.where.strip() else None
     history.log_twitch(
         at,
@@ -244,7 +257,7 @@ def _twitch(
         new_symptom=args.new_symptom,
         weakness=args.weakness,
     )
-    tz = schedule.settings.timezone
+    tz = settings.timezone
     journal = history.twitches()
     today = now.astimezone(tz).date()
     count = sum(t.at.astimezone(tz).date() == today for t in journal)
@@ -269,7 +282,9 @@ def _twitch(
     return 0
 
 
-def _undo(args: argparse.Namespace, ctx: Context, history: History, schedule: Schedule, now: datetime) -> int:
+def _undo(
+    args: argparse.Namespace, ctx: Context, history: History, settings: LogSettings, now: datetime
+) -> int:
     from calmcoach.errors import CalmcoachError
 
     removed = history.undo_last()

@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from calmcoach.commands.common import load_schedule
-    from calmcoach.history import History
+    from calmcoach.history.recovery import with_history
     from calmcoach.history.views import stats
     from calmcoach.intake.charts import chart_rows, plain_chart
     from calmcoach.intake.stats import associations
@@ -51,8 +51,9 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     schedule = load_schedule(args, ctx.paths)
     settings = schedule.settings
     now = ctx.clock.now(settings.timezone)
-    with History.open(ctx.paths.history_db) as history:
-        days = stats(history, settings, now, args.days)
+    days = with_history(
+        ctx.paths.history_db, lambda history: stats(history, settings, now, args.days), now=now, warn=ctx.warn
+    )
     notes = associations(days, settings.water_goal_ml)
     if args.json:
         import json

@@ -26,13 +26,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     from calmcoach.commands.common import load_schedule
-    from calmcoach.history import History
+    from calmcoach.history.recovery import with_history
     from calmcoach.history.views import today
 
     schedule = load_schedule(args, ctx.paths)
     now = ctx.clock.now(schedule.settings.timezone)
-    with History.open(ctx.paths.history_db) as history:
-        day = today(history, schedule, now)
+    day = with_history(
+        ctx.paths.history_db, lambda history: today(history, schedule, now), now=now, warn=ctx.warn
+    )
     if args.json:
         import json
 

@@ -9,11 +9,20 @@ Why it is safe to share:
   (it is in the WAL file the OS holds); only a power cut can lose the last commits.
 
 A database that cannot be read is never reset or rewritten: opening it raises a CalmcoachError
-that says where it is and what to do.
+that says where it is and what to do. A damaged one raises `HistoryDamaged`, which the service
+and the CLI answer by moving the file aside (`set_aside`, kept byte for byte for recovery) and
+starting a new history, with a message that says where the damaged copy went.
+
+How damage is found: `PRAGMA quick_check` reads every page, so its cost grows with the history.
+`History.open` runs it by default (the service at start-up); the CLI opens with `check=False`
+and relies on SQLite checking each page it reads: a file that is not a database fails at the
+first read, and a damaged page fails the statement that reads it ("malformed"), which
+`_guard` turns into `HistoryDamaged` like the full check does.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
@@ -44,6 +53,8 @@ ALL_TABLES = ("water", "caffeine", "twitch", "delivery", "session")
 # Words in SQLite's messages for a file we cannot use, and for one that is damaged.
 _UNREADABLE = ("unable to open", "disk i/o", "readonly", "read-only", "disk is full", "permission")
 _CORRUPT = ("not a database", "malformed", "corrupt")
+
+Identity = tuple[int, int]  # (st_dev, st_ino): which file a path named when it was opened
 
 
 def to_text(moment: datetime) -> str:
@@ -90,39 +101,50 @@ class History:
     One instance may be used from several threads (the service's); a lock serializes them.
     """
 
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, connection: sqlite3.Connection, identity: Identity | None = None) -> None:
         self.path = path
         self._db = connection
         self._lock = threading.RLock()
+        # Which file this is (device, inode), so that a damaged one is moved aside only while it is
+        # still the file at `path` (another process may have moved it and started a new one).
+        self.identity = identity
 
     # -- opening -------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path) -> History:
+    def open(cls, path: Path, *, check: bool = True) -> History:
         """Given the database path, open it (creating the folder and file), check it and bring its
-        schema up to date; raise CalmcoachError when it is unreadable, corrupt or too new."""
+        schema up to date; raise CalmcoachError when it is unreadable or too new, HistoryDamaged
+        when it is damaged.
+
+        `check=False` skips the full integrity check (`PRAGMA quick_check`, which reads every page):
+        the header is still read before anything is written, and every later read still checks its
+        pages, so damage is reported where it is met (see the module's docstring).
+        """
         _create(path)
+        identity = _identity(path)
         try:
             connection = sqlite3.connect(
                 str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
             )
         except sqlite3.Error as error:
             raise _unreadable(path, error) from error
-        history = cls(path, connection)
+        history = cls(path, connection, identity)
         try:
-            history._prepare()
+            history._prepare(check)
         except BaseException:
             connection.close()
             raise
         return history
 
-    def _prepare(self) -> None:
+    def _prepare(self, check: bool) -> None:
         with self._guard():
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             # Read before anything writes, so a file that is not ours stays exactly as it was.
-            problems = [row[0] for row in self._db.execute("PRAGMA quick_check")]
-            if problems != ["ok"]:
-                raise _corrupt(self.path, "; ".join(str(p) for p in problems[:3]))
+            if check:
+                problems = [row[0] for row in self._db.execute("PRAGMA quick_check")]
+                if problems != ["ok"]:
+                    raise _corrupt(self.path, "; ".join(str(p) for p in problems[:3]), self.identity)
             version = self._version()
             if version > LATEST_VERSION:
                 raise CalmcoachError(
@@ -190,7 +212,7 @@ class History:
                 raise
             except sqlite3.DatabaseError as error:
                 if any(word in str(error).lower() for word in _CORRUPT):
-                    raise _corrupt(self.path, str(error)) from error
+                    raise _corrupt(self.path, str(error), self.identity) from error
                 raise
 
     @contextmanager
@@ -504,17 +526,57 @@ def _unreadable(path: Path, error: sqlite3.Error) -> CalmcoachError:
     )
 
 
+def _identity(path: Path) -> Identity | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None  # connecting will say what is wrong
+    return (info.st_dev, info.st_ino)
+
+
 class HistoryDamaged(CalmcoachError):
-    """The history file is damaged or is not a calmcoach database; it was left untouched."""
+    """The history file is damaged or is not a calmcoach database; it was left untouched.
+
+    `path` is where it is, `identity` which file it was when opened (None if unknown), `detail`
+    what SQLite said.
+    """
+
+    def __init__(self, message: str, path: Path, detail: str, identity: Identity | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.detail = detail
+        self.identity = identity
 
 
 def set_aside(path: Path, moment: datetime) -> Path:
     """Given a damaged history file and the time now, rename it (with its -wal and -shm files, so
     that SQLite still reads them together) to `<name>.damaged-<UTC time>`; return the new path.
 
-    Nothing is deleted or rewritten: the damaged file stays next to the new one for recovery.
+    Nothing is deleted or rewritten: the damaged file stays next to the new one for recovery. A
+    name already taken (two set asides in one second) gets a number, so no copy replaces another.
     """
-    aside = path.with_name(f"{path.name}.damaged-{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}")
+    with _folder_locked(path.parent):
+        return _move_aside(path, moment)
+
+
+def set_aside_if_same(path: Path, identity: Identity | None, moment: datetime) -> Path | None:
+    """Given a damaged history file, which file it was when opened, and the time now, set it aside
+    as `set_aside` does and return the new path; return None, moving nothing, when the file at
+    `path` is another one by now (another process moved the damaged one aside and started anew).
+    """
+    with _folder_locked(path.parent):
+        if identity is not None and _identity(path) != identity:
+            return None
+        return _move_aside(path, moment)
+
+
+def _move_aside(path: Path, moment: datetime) -> Path:
+    base = f"{path.name}.damaged-{moment.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    aside = path.with_name(base)
+    number = 1
+    while any(aside.with_name(aside.name + suffix).exists() for suffix in ("", "-wal", "-shm")):
+        number += 1
+        aside = path.with_name(f"{base}-{number}")
     for suffix in ("-wal", "-shm"):  # the sidecars first: the main file marks the set as moved
         sidecar = path.with_name(path.name + suffix)
         if sidecar.exists():
@@ -523,10 +585,25 @@ def set_aside(path: Path, moment: datetime) -> Path:
     return aside
 
 
-def _corrupt(path: Path, detail: str) -> HistoryDamaged:
+@contextmanager
+def _folder_locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the folder (an flock on the folder itself: no lock file to leave
+    behind), so that two calmcoach processes never move the same file, or each other's, at once."""
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def _corrupt(path: Path, detail: str, identity: Identity | None = None) -> HistoryDamaged:
     return HistoryDamaged(
         f"the history database {path} is damaged or is not a calmcoach database ({detail}). "
         "calmcoach has left it untouched. To keep your history, try `sqlite3 "
         f"{path} .recover > recovered.sql`; to start afresh, move the file aside "
-        f"(for example: mv {path} {path}.broken) and run the command again."
+        f"(for example: mv {path} {path}.broken) and run the command again.",
+        path,
+        detail,
+        identity,
     )

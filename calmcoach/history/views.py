@@ -6,43 +6,43 @@ needs and hand them over, so the commands stay thin and the service can reuse th
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
-from calmcoach.history.store import History
 from calmcoach.intake import caffeine as caffeine_model
-from calmcoach.intake import hydration
-from calmcoach.intake.caffeine import CaffeineReport
 from calmcoach.intake.fmt import format_mg, format_volume, percent
-from calmcoach.intake.overview import Today, build_today
-from calmcoach.intake.stats import DayStats, days_ending, per_day
-from calmcoach.schedule.model import Kind, Schedule, Settings, TimeWindow
+from calmcoach.intake.pace import Window, pace_words
+
+# Only what `log water` needs is imported here: the views of whole days (overview, stats) and the
+# schedule's model are imported by the functions that use them.
+if TYPE_CHECKING:
+    from calmcoach.history.store import History
+    from calmcoach.intake.caffeine import CaffeineReport
+    from calmcoach.intake.overview import Today
+    from calmcoach.intake.stats import DayStats
+    from calmcoach.schedule.model import Schedule, Settings
 
 # Tips to add to a caffeine warning, best first; any caffeine tip will do if these are gone.
 _LIMIT_TIPS = ("caffeine-daily-limit",)
 _BEDTIME_TIPS = ("caffeine-coffee-cutoff", "caffeine-six-hours", "caffeine-half-life")
 
 
-def hydration_window(schedule: Schedule) -> TimeWindow:
-    """Given the schedule, return the day's drinking window: the first hydration reminder's
-    `between`, else 08:00-20:00."""
-    for reminder in schedule.reminders:
-        if reminder.kind is Kind.HYDRATION and reminder.between is not None:
-            return reminder.between
-    return hydration.DEFAULT_WINDOW
+def midnight(now: datetime, tz: tzinfo) -> datetime:
+    """Given now and the schedule's zone, return midnight today there."""
+    return caffeine_model.start_of_day(now.astimezone(tz).date(), tz)
 
 
 def day_start(now: datetime, settings: Settings) -> datetime:
     """Given now and the settings, return midnight today in the schedule's zone."""
-    return caffeine_model.start_of_day(now.astimezone(settings.timezone).date(), settings.timezone)
+    return midnight(now, settings.timezone)
 
 
-def water_total_line(history: History, schedule: Schedule, now: datetime) -> str:
-    """Given the history, the schedule and now, return "Today: 1.25 l of 2 l (63%), on pace."."""
-    settings = schedule.settings
-    drunk = history.water_since(day_start(now, settings))
-    goal = settings.water_goal_ml
-    pace = hydration.pace_words(goal, drunk, hydration_window(schedule), now.astimezone(settings.timezone))
-    return f"Today: {format_volume(drunk)} of {format_volume(goal)} ({percent(drunk, goal)}), {pace}."
+def water_total_line(history: History, goal_ml: float, window: Window, tz: tzinfo, now: datetime) -> str:
+    """Given the history, the daily goal, the drinking window, the schedule's zone and now, return
+    "Today: 1.25 l of 2 l (63%), on pace."."""
+    drunk = history.water_since(midnight(now, tz))
+    pace = pace_words(goal_ml, drunk, window, now.astimezone(tz))
+    return f"Today: {format_volume(drunk)} of {format_volume(goal_ml)} ({percent(drunk, goal_ml)}), {pace}."
 
 
 def caffeine_report(history: History, settings: Settings, now: datetime) -> CaffeineReport:
@@ -84,13 +84,16 @@ def caffeine_tip(rep: CaffeineReport) -> str | None:
 
 def today(history: History, schedule: Schedule, now: datetime) -> Today:
     """Given the history, the schedule and now, return the day so far."""
+    from calmcoach.intake.hydration import drinking_window
+    from calmcoach.intake.overview import build_today
+
     settings = schedule.settings
     start = day_start(now, settings)
     since = min(caffeine_model.relevant_since(now, settings.caffeine_half_life), start)
     return build_today(
         now=now,
         settings=settings,
-        window=hydration_window(schedule),
+        window=drinking_window(schedule),
         water=history.water(start),
         doses=history.caffeine(since),
         sessions=history.sessions(start),
@@ -102,6 +105,8 @@ def today(history: History, schedule: Schedule, now: datetime) -> Today:
 def stats(history: History, settings: Settings, now: datetime, days: int) -> list[DayStats]:
     """Given the history, the settings, now and a number of days, return each day's totals,
     ending today."""
+    from calmcoach.intake.stats import days_ending, per_day
+
     tz = settings.timezone
     wanted = days_ending(now.astimezone(tz).date(), days)
     start = caffeine_model.start_of_day(wanted[0], tz)

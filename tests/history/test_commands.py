@@ -354,12 +354,13 @@ def test_export_to_a_folder_that_does_not_exist(run: Run, tmp_path: Path) -> Non
 # -- a damaged history -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [["today"], ["log", "water"], ["stats"], ["export", "--csv", "-"]])
-def test_a_corrupt_database_is_reported_and_left_alone(run: Run, paths: Paths, command: list[str]) -> None:
+def test_export_refuses_a_corrupt_database_and_leaves_it_alone(run: Run, paths: Paths) -> None:
+    # The other history commands move a damaged file aside and carry on (test_damaged.py); an
+    # export of a new, empty history would say nothing, so export refuses and says how to recover.
     paths.history_db.parent.mkdir(parents=True, exist_ok=True)
     garbage = bytes(range(256)) * 64
     paths.history_db.write_bytes(garbage)
-    result = run(*command)
+    result = run("export", "--csv", "-")
     assert result.code == 1
     assert result.stdout == ""
     assert f"the history database {paths.history_db} is damaged" in result.stderr
