@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,12 @@ if TYPE_CHECKING:
 
 def packaged_default_schedule() -> Path:
     """Return the path of the default schedule shipped inside the package."""
-    return Path(str(resources.files("calmcoach.schedules") / "default.toml"))
+    import calmcoach.schedules  # a folder of data files: importing it only finds the folder
+
+    # Where the import system found that folder, as importlib.resources.files says for a package
+    # installed as files (as pip installs it): importlib.resources itself would cost a quick
+    # command like `log water` a few ms (its readers import zipfile).
+    return Path(next(iter(calmcoach.schedules.__path__))) / "default.toml"
 
 
 def add_schedule_option(parser: argparse.ArgumentParser) -> None:

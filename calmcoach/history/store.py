@@ -31,20 +31,24 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calmcoach.errors import CalmcoachError
 from calmcoach.history.schema import LATEST_VERSION, MIGRATIONS
 from calmcoach.intake.fmt import format_volume
-from calmcoach.intake.records import (
-    CaffeineEntry,
-    Delivery,
-    SessionRecord,
-    Side,
-    TwitchEntry,
-    WaterEntry,
-)
+
+# The entry types are imported where rows become entries: writing, as `log water` does, needs
+# none of them, and building their dataclasses is a noticeable part of a quick command's start.
+if TYPE_CHECKING:
+    from calmcoach.intake.records import (
+        CaffeineEntry,
+        Delivery,
+        SessionRecord,
+        Side,
+        TwitchEntry,
+        WaterEntry,
+    )
 
 BUSY_TIMEOUT_MS = 15_000  # a writer waits this long for another one before giving up
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -375,6 +379,8 @@ class History:
 
     def water(self, since: datetime, until: datetime | None = None) -> list[WaterEntry]:
         """Given a span (until: no end), return the water logged in it, oldest first."""
+        from calmcoach.intake.records import WaterEntry
+
         rows = self._rows(
             "SELECT id, at, ml FROM water WHERE at >= ? AND at < ? ORDER BY at, id", _span(since, until)
         )
@@ -392,6 +398,8 @@ class History:
 
     def caffeine(self, since: datetime, until: datetime | None = None) -> list[CaffeineEntry]:
         """Given a span, return the caffeine doses logged in it, oldest first."""
+        from calmcoach.intake.records import CaffeineEntry
+
         rows = self._rows(
             "SELECT id, at, mg, drink, volume_ml FROM caffeine WHERE at >= ? AND at < ? ORDER BY at, id",
             _span(since, until),
@@ -400,6 +408,8 @@ class History:
 
     def twitches(self, since: datetime | None = None, until: datetime | None = None) -> list[TwitchEntry]:
         """Given a span (since None: from the first entry), return the twitch journal, oldest first."""
+        from calmcoach.intake.records import Side, TwitchEntry
+
         rows = self._rows(
             "SELECT id, at, place, side, stress, note, new_symptom, weakness FROM twitch"
             " WHERE at >= ? AND at < ? ORDER BY at, id",
@@ -439,6 +449,8 @@ class History:
 
     def sessions(self, since: datetime, until: datetime | None = None) -> list[SessionRecord]:
         """Given a span, return the sessions started in it, oldest first."""
+        from calmcoach.intake.records import SessionRecord
+
         rows = self._rows(
             "SELECT id, kind, name, started_at, cycles_planned, cycles_done, completed FROM session"
             " WHERE started_at >= ? AND started_at < ? ORDER BY started_at, id",
@@ -502,6 +514,8 @@ def _span(since: datetime | None, until: datetime | None) -> tuple[str, str]:
 
 
 def _delivery(r: sqlite3.Row) -> Delivery:
+    from calmcoach.intake.records import Delivery
+
     acted = from_text(r["acted_at"]) if r["acted_at"] else None
     return Delivery(r["id"], r["reminder"], r["kind"], from_text(r["at"]), r["channel"], acted)
 

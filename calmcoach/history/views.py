@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from calmcoach.intake import caffeine as caffeine_model
 from calmcoach.intake.fmt import format_mg, format_volume, percent
 from calmcoach.intake.pace import Window, pace_words
 
@@ -29,7 +28,9 @@ _BEDTIME_TIPS = ("caffeine-coffee-cutoff", "caffeine-six-hours", "caffeine-half-
 
 def midnight(now: datetime, tz: tzinfo) -> datetime:
     """Given now and the schedule's zone, return midnight today there."""
-    return caffeine_model.start_of_day(now.astimezone(tz).date(), tz)
+    from calmcoach.intake.caffeine import start_of_day
+
+    return start_of_day(now.astimezone(tz).date(), tz)
 
 
 def day_start(now: datetime, settings: Settings) -> datetime:
@@ -47,6 +48,8 @@ def water_total_line(history: History, goal_ml: float, window: Window, tz: tzinf
 
 def caffeine_report(history: History, settings: Settings, now: datetime) -> CaffeineReport:
     """Given the history, the settings and now, return today's caffeine total and levels."""
+    from calmcoach.intake import caffeine as caffeine_model
+
     since = min(caffeine_model.relevant_since(now, settings.caffeine_half_life), day_start(now, settings))
     return caffeine_model.report(
         history.caffeine(since, now + timedelta(seconds=1)),
@@ -84,6 +87,7 @@ def caffeine_tip(rep: CaffeineReport) -> str | None:
 
 def today(history: History, schedule: Schedule, now: datetime) -> Today:
     """Given the history, the schedule and now, return the day so far."""
+    from calmcoach.intake import caffeine as caffeine_model
     from calmcoach.intake.hydration import drinking_window
     from calmcoach.intake.overview import build_today
 
@@ -105,6 +109,7 @@ def today(history: History, schedule: Schedule, now: datetime) -> Today:
 def stats(history: History, settings: Settings, now: datetime, days: int) -> list[DayStats]:
     """Given the history, the settings, now and a number of days, return each day's totals,
     ending today."""
+    from calmcoach.intake import caffeine as caffeine_model
     from calmcoach.intake.stats import days_ending, per_day
 
     tz = settings.timezone

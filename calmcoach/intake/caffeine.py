@@ -11,8 +11,10 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
-from calmcoach.intake.records import CaffeineEntry
+if TYPE_CHECKING:  # only the annotations name it: `log water` uses start_of_day without the records
+    from calmcoach.intake.records import CaffeineEntry
 
 # More than this left in the body at bedtime earns a warning when a drink is logged. The issue
 # sets "about 50 mg": roughly half a cup of brewed coffee (Mayo Clinic: 96 mg per 8 oz).
