@@ -2,8 +2,15 @@
 
 The backends are chosen in a background thread, so a slow desktop service never delays the
 start. Until then, and where none works, the gate lets everything through (said once in the log).
-A watch thread observes every `poll_s`: on a return it calls `on_return` (the service restarts its
-`every` timers from it); when the person is here and free it hands what waited to `on_release`.
+A watch thread observes: on a return it calls `on_return` (the service restarts its `every`
+timers from it); when the person is here and free it hands what waited to `on_release`.
+
+It looks only as often as an answer can change something (`next_look_s`): every `poll_s` while
+a reminder waits or the person is away (to catch the return soon after it happens); while they
+are here, not before their idle time could reach `idle_after` (input only makes it later); and
+not at all where nothing can be observed. Lock, unlock and sleep come as logind's signals, which
+wake the watch at once, as does a reminder put on hold and an observation made for a delivery
+that finds the person's state changed.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from calmcoach.presence.policy import (
     Held,
     Observation,
     Return,
+    State,
     Tracker,
     Waiting,
     decide,
@@ -58,6 +66,7 @@ class Gate:
         # a return changes jobs, so nothing else may be held around the anchors.
         self._anchor_lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()  # look again now, and work out the next wait afresh
         self._thread: threading.Thread | None = None
 
     # -- wiring --------------------------------------------------------------------------------
@@ -79,9 +88,15 @@ class Gate:
     def configure(self, settings: Settings) -> None:
         with self._lock:
             self.tracker.idle_after = settings.idle_after
+        self.wake()
+
+    def wake(self) -> None:
+        """Look now (from any thread): something may have changed what there is to watch for."""
+        self._wake.set()
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(0.5)  # a daemon thread: never hold up the service's stop
         if self._backends is not None:
@@ -124,6 +139,7 @@ class Gate:
     def hold(self, held: Held) -> None:
         with self._lock:
             self.waiting.add(held)
+        self.wake()  # watch for the return or the end of do-not-disturb from now on
 
     def drop(self, names: list[str]) -> list[Held]:
         with self._lock:
@@ -155,8 +171,12 @@ class Gate:
         with self._lock:
             if self._observe is None:
                 return None, None
+            before = self.tracker.state
             observation = self._observe(now, dnd)
             back = self.tracker.observe(observation)
+            changed = self.tracker.state is not before
+        if changed and threading.current_thread() is not self._thread:
+            self.wake()  # seen at a delivery: the watch may need to look more (or less) often
         if back is not None:
             self.on_return(back)  # outside our lock: it changes the scheduler's jobs
         return observation, back
@@ -183,6 +203,20 @@ class Gate:
         if ready:
             self.on_release(ready)
 
+    def next_look_s(self, now: datetime) -> float | None:
+        """Given now, just after an observation, return how long the watch may wait (None: until woken)."""
+        with self._lock:
+            if self._observe is None:
+                return None  # nothing to observe: only a stop wakes the watch
+            latest, state = self.tracker.latest, self.tracker.state
+            if len(self.waiting) > 0 or latest is None or state.absent or state is State.BUSY:
+                return self.poll_s
+            # Here: idle time grows by at most the time that passes, so the person cannot be
+            # away before it could reach the threshold. Unknown idle time: look now and then.
+            idle = latest.idle if latest.idle is not None else timedelta(0)
+            away_at = latest.at + self.tracker.idle_after - idle
+        return max(self.poll_s, (away_at - now).total_seconds())
+
     def _run(self) -> None:
         if self._choose is not None:
             backends = self._choose()
@@ -190,6 +224,8 @@ class Gate:
                 from calmcoach.presence.monitor import Monitor
 
                 log.info("presence: %s", _words(backends.names()))
+                if backends.lock is not None:
+                    backends.lock.on_change = self.wake  # lock, unlock, sleep: look at once
                 self.use(Monitor(backends).observe, backends)
             else:
                 log.warning(
@@ -198,11 +234,17 @@ class Gate:
                     "; ".join(backends.missing),
                 )
                 self.use(None, backends)
-        while not self._stop.wait(self.poll_s):
+        wait: float | None = self.poll_s
+        while True:
+            self._wake.wait(wait)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 self.tick()
             except Exception:  # the watch must go on; the next tick may work
                 log.exception("presence: an observation failed")
+            wait = self.next_look_s(self.clock.now(UTC))
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -2,9 +2,10 @@
 
 logind's Manager announces `PrepareForSleep(true)` before a suspend and `PrepareForSleep(false)`
 after the resume; the session's `LockedHint` property says whether its screen is locked (the
-screen locker sets it), and `Lock`/`Unlock` are sent when something asks the session to lock.
-One daemon thread listens for those signals and re-reads LockedHint about once a second, on a
-connection of its own, so a slow system bus never holds up a delivery.
+screen locker sets it, and logind announces each change with PropertiesChanged), and
+`Lock`/`Unlock` are sent when something asks the session to lock. One daemon thread listens for
+those signals, on a connection of its own, so a slow system bus never holds up a delivery; it
+never polls, and it calls `on_change` after each, so the presence watch can look at once.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +28,7 @@ MANAGER_PATH = "/org/freedesktop/login1"
 MANAGER = "org.freedesktop.login1.Manager"
 SESSION = "org.freedesktop.login1.Session"
 PROPERTIES = "org.freedesktop.DBus.Properties"
-POLL_S = 1.0
+JOIN_S = 1.0  # how long close() waits for the listening thread
 
 
 class Logind:
@@ -45,6 +48,7 @@ class Logind:
         self._resumed = False
         self._slept_at: datetime | None = None
         self._lock = threading.Lock()
+        self.on_change: Callable[[], None] = lambda: None  # after each signal, outside our lock
         self._stop = threading.Event()
         self._conn: Any = None
         self._queue: Any = None
@@ -70,6 +74,9 @@ class Logind:
                 MatchRule(type="signal", interface=MANAGER, member="PrepareForSleep", path=MANAGER_PATH),
                 MatchRule(type="signal", interface=SESSION, member="Lock", path=self.session_path),
                 MatchRule(type="signal", interface=SESSION, member="Unlock", path=self.session_path),
+                MatchRule(
+                    type="signal", interface=PROPERTIES, member="PropertiesChanged", path=self.session_path
+                ),
             ]
             for rule in rules:
                 self._conn.filter(rule, queue=self._queue)
@@ -103,23 +110,33 @@ class Logind:
     def _listen(self) -> None:
         while not self._stop.is_set():
             try:
-                message = self._conn.recv_until_filtered(self._queue, timeout=POLL_S)
-            except TimeoutError:
-                self._poll()
-                continue
-            except (OSError, ConnectionError, EOFError, AttributeError) as error:
+                # No timeout: close() shuts the socket down, which ends the wait at once.
+                message = self._conn.recv_until_filtered(self._queue)
+            except (OSError, ConnectionError, EOFError, AttributeError, ValueError) as error:
                 if not self._stop.is_set():
                     log.warning("lost the system bus (%s); lock and sleep are no longer watched", error)
                 with self._lock:
                     self._locked = self._asleep = False
+                self.on_change()
                 return
             self._signal(message)
+            self.on_change()
 
-    def _poll(self) -> None:
-        try:
-            locked = self._locked_hint()
-        except (BusError, OSError, ConnectionError) as error:
-            log.debug("could not read LockedHint: %s", error)
+    def _hint_changed(self, body: tuple[Any, ...]) -> None:
+        """Given PropertiesChanged's body, follow LockedHint (re-read when only invalidated)."""
+        interface, changed, invalidated = body
+        if interface != SESSION:
+            return
+        if "LockedHint" in changed:
+            variant = changed["LockedHint"]
+            locked = bool(variant[1] if isinstance(variant, tuple) else variant)
+        elif "LockedHint" in invalidated:
+            try:
+                locked = self._locked_hint()
+            except (BusError, OSError, ConnectionError) as error:
+                log.debug("could not read LockedHint: %s", error)
+                return
+        else:
             return
         # Only a change of the hint counts: a Lock signal may come before the locker sets it.
         with self._lock:
@@ -130,6 +147,9 @@ class Logind:
         from jeepney import HeaderFields
 
         member = message.header.fields.get(HeaderFields.member)
+        if member == "PropertiesChanged":
+            self._hint_changed(message.body)
+            return
         with self._lock:
             if member == "PrepareForSleep":
                 self._asleep = bool(message.body[0])
@@ -158,8 +178,11 @@ class Logind:
 
     def close(self) -> None:
         self._stop.set()
+        if self._conn is not None:
+            with contextlib.suppress(OSError, AttributeError):
+                self._conn.sock.shutdown(socket.SHUT_RDWR)  # wakes the listening thread
         if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(POLL_S + CALL_TIMEOUT_S)
+            self._thread.join(JOIN_S + CALL_TIMEOUT_S)
         if self._conn is not None:
             with contextlib.suppress(OSError):
                 self._conn.close()

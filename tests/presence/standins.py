@@ -139,12 +139,18 @@ class LogindStandIn(StandIn):
         self.properties[(SESSION, "LockedHint")] = ("b", False)
 
     def lock(self) -> None:
-        self.properties[(SESSION, "LockedHint")] = ("b", True)
+        self.set_locked_hint(True)
         self.emit(SESSION_PATH, SESSION, "Lock", "", ())
 
     def unlock(self) -> None:
-        self.properties[(SESSION, "LockedHint")] = ("b", False)
+        self.set_locked_hint(False)
         self.emit(SESSION_PATH, SESSION, "Unlock", "", ())
+
+    def set_locked_hint(self, locked: bool) -> None:
+        """A screen locker calls SetLockedHint: logind changes the property and says so."""
+        self.properties[(SESSION, "LockedHint")] = ("b", locked)
+        changed = {"LockedHint": ("b", locked)}
+        self.emit(SESSION_PATH, PROPERTIES, "PropertiesChanged", "sa{sv}as", (SESSION, changed, []))
 
     def sleep(self, start: bool) -> None:
         self.emit(MANAGER_PATH, MANAGER, "PrepareForSleep", "b", (start,))

@@ -121,15 +121,28 @@ def test_logind_lock_unlock_and_sleep(system_bus: PrivateBus, tmp_path: Path) ->
 
 
 def test_logind_locked_hint_alone_is_enough(system_bus: PrivateBus, tmp_path: Path) -> None:
-    """A screen locker sets LockedHint without anyone sending Lock; the watcher reads it."""
+    """A screen locker sets LockedHint without anyone sending Lock; the watcher follows it.
+
+    It is read once at start, then followed through logind's PropertiesChanged signal: the
+    watcher never polls (an idle service must not wake every second), and each change is
+    passed on to `on_change`, which wakes the presence watch.
+    """
     with LogindStandIn(system_bus.address) as logind:
         logind.properties[("org.freedesktop.login1.Session", "LockedHint")] = ("b", True)
         backends = choose(environ(None, system_bus.address, XDG_RUNTIME_DIR=str(tmp_path)))
+        changes: list[bool] = []
         try:
+            assert backends.lock is not None
+            backends.lock.on_change = lambda: changes.append(True)
             monitor = Monitor(backends)
             assert observe(monitor).locked is True
-            logind.properties[("org.freedesktop.login1.Session", "LockedHint")] = ("b", False)
+            logind.set_locked_hint(False)
             wait_until(lambda: not observe(monitor).locked, timeout=10, what="LockedHint false to be seen")
+            assert changes, "on_change was not called"
+            logind.set_locked_hint(True)
+            wait_until(lambda: observe(monitor).locked, timeout=10, what="LockedHint true to be seen")
+            # Only the first read asked for the property: every change came as a signal.
+            assert logind.calls.count("org.freedesktop.DBus.Properties.Get") == 1, logind.calls
         finally:
             backends.close()
 

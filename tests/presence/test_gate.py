@@ -15,6 +15,7 @@ from calmcoach.presence.gate import Gate
 from calmcoach.presence.monitor import Backends
 from calmcoach.presence.policy import Action, Held, Observation, Return
 from calmcoach.schedule.model import At, Every, Kind, Reminder, Settings, Source
+from tests.desktop import wait_until
 from tests.service.fakes import FakeClock
 
 UTC = ZoneInfo("UTC")
@@ -140,3 +141,52 @@ def test_an_observation_that_breaks_never_costs_a_reminder(
     gate.use(broken)
     assert gate.decide(WATER, SETTINGS, T0, manual=False).action is Action.DELIVER
     assert "presence: could not observe; delivering water regardless" in caplog.text
+
+
+def test_the_watch_looks_only_as_often_as_an_answer_can_matter(
+    gate: Gate, clock: FakeClock, desk: Desk
+) -> None:
+    assert gate.next_look_s(T0) == gate.poll_s  # nothing seen yet: look soon
+    desk.state = {"idle": timedelta(minutes=1)}
+    gate.tick()
+    # Here, idle for 1 of the 5 minutes: away 4 minutes from now at the earliest (input only
+    # makes it later), so the watch need not look before then.
+    assert gate.next_look_s(T0) == 240
+    assert gate.next_look_s(T0 + timedelta(minutes=3)) == 60
+    assert gate.next_look_s(T0 + timedelta(minutes=10)) == gate.poll_s  # never less than poll_s
+    desk.state = {}  # no idle time known (lock and do-not-disturb sources only)
+    gate.tick()
+    assert gate.next_look_s(T0) == 300
+    desk.state = {"idle": timedelta(minutes=6)}  # away: watch for the return
+    gate.tick()
+    assert gate.next_look_s(T0) == gate.poll_s
+    desk.state = {"idle": timedelta(seconds=0)}  # back
+    gate.tick()
+    assert gate.next_look_s(T0) == 300
+    gate.hold(Held("tip", Kind.TIP, Message("t", "b", "s"), (), T0, T0 + timedelta(minutes=40)))
+    assert gate.next_look_s(T0) == gate.poll_s  # something waits: watch for its release
+    desk.state = {"locked": True}
+    gate.drop(["tip"])
+    gate.tick()
+    assert gate.next_look_s(T0) == gate.poll_s
+
+
+def test_with_nothing_to_observe_the_watch_never_looks(clock: FakeClock) -> None:
+    gate = Gate(clock, SETTINGS.idle_after)
+    gate.use(None)
+    assert gate.next_look_s(T0) is None
+
+
+def test_a_held_reminder_wakes_the_watch_at_once(clock: FakeClock, desk: Desk) -> None:
+    """While the person is here the watch sleeps for minutes; a hold makes it look now."""
+    gate = Gate(clock, timedelta(hours=1), poll_s=0.01)
+    gate.use(desk.observe)
+    gate.start()
+    try:
+        wait_until(lambda: gate.describe()["state"] == "here", timeout=10, what="the first look")
+        assert gate.next_look_s(T0) == 3599  # idle 1 s of an hour: nothing to look for soon
+        gate.hold(Held("tip", Kind.TIP, Message("t", "b", "s"), (), T0, T0 + timedelta(minutes=40)))
+        # A look that asks do-not-disturb: only made for what waits.
+        wait_until(lambda: True in desk.asked_dnd, timeout=10, what="a look after the hold")
+    finally:
+        gate.close()
