@@ -24,11 +24,12 @@ import pytest
 from calmcoach.history import History
 from calmcoach.history.store import to_text
 from calmcoach.paths import Paths
+from calmcoach.service.control import ControlClient
 from tests.desktop import Notifications, dead_bus_address, read_line, temporary_socket_dir
 from tests.service.conftest import Running, start_service, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-WAIT_S = 240.0  # every wait for progress: a loaded machine is slow, and a real loss never arrives
+WAIT_S = 90.0  # every wait for progress: a loaded machine is slow, and a real loss never arrives
 
 
 def writer(
@@ -197,6 +198,9 @@ def trigger_in_step(service: Running, clis: Sequence[subprocess.Popen[str]], pla
     So the service cannot get ahead of the CLIs, and the CLIs wait for its deliveries (writer.py's
     --lag): each side's writes are spread over the other's, whatever the load.
     """
+    # A longer answer timeout than the command's 5 s: a trigger that timed out could not be sent
+    # again without risking a second delivery, and a loaded machine may answer slowly.
+    control = ControlClient(service.paths.control_socket, timeout_s=WAIT_S)
     with closing(sqlite3.connect(service.paths.history_db, timeout=30)) as reader:
 
         def logged(needed: int) -> bool:
@@ -208,15 +212,22 @@ def trigger_in_step(service: Running, clis: Sequence[subprocess.Popen[str]], pla
         for i in range(plan.service_entries):
             needed = i * plan.cli_entries // plan.service_entries
             wait_for(partial(logged, needed), timeout=WAIT_S, what=f"{needed} CLI entries")
-            answer = service.request("trigger", {"name": plan.name(i)})
+            answer = control.request("trigger", {"name": plan.name(i)})
             assert answer["ok"], answer
 
 
-def stop_service(service: Running) -> str:
-    if service.process.poll() is None:
-        code, _ = service.stop(signal.SIGTERM)
-        assert code == 0, service.log()
-    return service.log()
+def stop_service(service: Running) -> int | None:
+    """Stop the service with SIGTERM (kill it if it hangs); return its exit code, None if killed."""
+    process = service.process
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout=WAIT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(30)
+            return None
+    return process.returncode
 
 
 def run_together(
@@ -243,8 +254,10 @@ def run_together(
             if process.poll() is None:
                 process.kill()
                 process.wait(30)
-        log = stop_service(service)
+        code = stop_service(service)
+        log = service.log()
         print(log)  # pytest shows it when the test fails
+    assert code == 0, "the service did not stop cleanly on SIGTERM"
     return lines, log
 
 

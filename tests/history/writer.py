@@ -39,7 +39,7 @@ from pathlib import Path
 from calmcoach.history import History
 from calmcoach.history.store import to_text
 
-WAIT_TIMEOUT_S = 240.0  # for the service's deliveries: generous, a loaded machine is slow, not stuck
+WAIT_TIMEOUT_S = 90.0  # for the service's deliveries: generous, a loaded machine is slow, not stuck
 
 
 def emit(line: str) -> None:
