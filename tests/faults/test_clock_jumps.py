@@ -4,8 +4,10 @@ A small stand-in for BackgroundScheduler's loop (`Loop`) does what `_process_job
 wake-up: ask the job for its due run times, coalesce them, run them through
 `executors.base.run_job` (which applies the grace time, reading the injected "now"), and ask the
 trigger for the next run after the last one. The loop wakes at each job's next run time and
-every 5 s (the service's tick), on a wall clock the test moves: forward (suspend and resume),
-backward (the clock set back), across DST, and with the schedule reloaded in another zone.
+every 5 s, on a wall clock the test moves: forward (suspend and resume), backward (the clock
+set back, after which the service re-plans as `Service.look_at_clock` does, through
+`calmcoach.service.replan`), across DST, and with the schedule reloaded in another zone.
+tests/service/test_clock_changes.py shows the service itself noticing the jumps and the zone.
 
 tests/service/test_misfire.py shows single misfires and restarts; tests/planner/test_dst.py shows
 the planner's answers across DST. Here whole days run through the scheduler with the jumps in.
@@ -24,9 +26,11 @@ import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.job import Job
 
+from calmcoach.planner import next_firing
 from calmcoach.schedule.loader import load_text
 from calmcoach.schedule.model import Schedule
 from calmcoach.service.jobs import job_options
+from calmcoach.service.replan import Anchors, replan
 
 TICK = timedelta(seconds=5)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -58,21 +62,44 @@ class Loop:
 
     def __init__(self, plan: Schedule, now: datetime, last_fired: dict[str, datetime] | None = None) -> None:
         self.fired: list[tuple[str, datetime]] = []  # (reminder, scheduled instant) delivered
+        self.real: list[tuple[str, datetime]] = []  # the same, on the real clock (not set back)
         self.missed: list[tuple[str, datetime]] = []
         self.jobs: list[Job] = []
+        self.anchors = Anchors()  # the service's: `every` reminders re-planned count from these
+        self.offset = timedelta(0)  # the wall clock minus the real one: changed by set_back
+        self.plan = plan
         self.install(plan, now, last_fired or {})
 
     def install(self, plan: Schedule, now: datetime, last_fired: dict[str, datetime]) -> None:
         """What the service does at start and on reload: one job per reminder, from its last firing."""
         self.jobs = []
+        self.plan = plan
         for reminder in plan.reminders:
-            options = job_options(reminder, plan, last_fired=last_fired.get(reminder.name))
+            options = job_options(
+                reminder,
+                plan,
+                last_fired=last_fired.get(reminder.name),
+                next_firing=self.anchors.next_firing,
+            )
             job = Job(None, func=lambda: None, args=[], kwargs={}, **options)
             job.next_run_time = options["trigger"].get_next_fire_time(None, now)
             self.jobs.append(job)
 
     def last_fired(self) -> dict[str, datetime]:
         return dict(self.fired)
+
+    def set_back(self, by: timedelta, at: datetime) -> datetime:
+        """At wall time `at`, set the clock back by `by` and re-plan as the service does; return now."""
+        now = at - by
+        self.offset -= by
+        Now.value = now
+        runs = {job.id: job.next_run_time for job in self.jobs}
+        moved = replan(self.plan, runs, {}, now, shift=-by, next_firing=next_firing)
+        self.anchors.set(moved.anchors)
+        for job in self.jobs:
+            if job.id in moved.next_runs:
+                job.next_run_time = moved.next_runs[job.id]
+        return now
 
     def wake(self, now: datetime) -> None:
         Now.value = now
@@ -84,6 +111,8 @@ class Loop:
                 kind = self.fired if event.code == EVENT_JOB_EXECUTED else self.missed
                 assert event.code in {EVENT_JOB_EXECUTED, EVENT_JOB_MISSED}
                 kind.append((job.id, event.scheduled_run_time.astimezone(UTC)))
+                if event.code == EVENT_JOB_EXECUTED:
+                    self.real.append((job.id, event.scheduled_run_time.astimezone(UTC) - self.offset))
             job.next_run_time = job.trigger.get_next_fire_time(run_times[-1], now) if run_times else None
 
     def run(self, start: datetime, end: datetime) -> None:
@@ -118,10 +147,10 @@ def local(zone: ZoneInfo, text: str) -> datetime:
 
 
 def assert_no_duplicates(loop: Loop) -> None:
-    assert len(set(loop.fired)) == len(loop.fired), loop.fired
-    for name in {n for n, _ in loop.fired}:
-        times = [at for n, at in loop.fired if n == name]
-        assert times == sorted(times), f"{name} went back in time: {times}"
+    assert len(set(loop.real)) == len(loop.real), loop.real
+    for name in {n for n, _ in loop.real}:
+        times = [at for n, at in loop.real if n == name]
+        assert times == sorted(times), f"{name} went back in (real) time: {times}"
 
 
 def test_suspend_and_resume_gives_one_late_delivery_and_no_burst() -> None:
@@ -152,12 +181,22 @@ def test_the_clock_set_back_fires_nothing_twice_and_misses_no_daily() -> None:
     loop = Loop(plan, start)
     loop.run(start, local(BERLIN, "2026-03-02 10:35"))
     assert loop.count("tip") == 1
-    # Set back 50 minutes (a wrong NTP answer, a hand-set clock): 09:45 and 10:30 come round again.
-    loop.run(local(BERLIN, "2026-03-02 09:45"), local(BERLIN, "2026-03-04 11:00"))
+    # Set back 50 minutes (a wrong NTP answer, a hand-set clock): 09:45 and 10:30 come round
+    # again on the wall clock, and the service re-plans.
+    now = loop.set_back(timedelta(minutes=50), local(BERLIN, "2026-03-02 10:35"))
+    loop.run(now, local(BERLIN, "2026-03-04 11:00"))
     assert_no_duplicates(loop)
-    assert loop.count("tip") == 3  # Monday, Tuesday, Wednesday: once each
+    assert loop.count("tip") == 3  # Monday, Tuesday, Wednesday: once each, 10:30 not twice
+    assert loop.missed == []
     water = [at for n, at in loop.fired if n == "water"]
-    assert water[:3] == [local(BERLIN, f"2026-03-02 {t}") for t in ("09:45", "10:30", "11:15")]
+    # 40 real minutes were left until 11:15: water comes at 10:25 on the clock set back, not
+    # at 11:15 (an hour and 35 minutes after the last one), and steps on from there.
+    expected = ("09:45", "10:30", "10:25", "11:10", "11:55")
+    assert water[:5] == [local(BERLIN, f"2026-03-02 {t}") for t in expected]
+    monday = [at for n, at in loop.real if n == "water" and at < local(BERLIN, "2026-03-03 00:00")]
+    assert {b - a for a, b in itertools.pairwise(monday)} == {timedelta(minutes=45)}  # real time
+    last = max(at for at in water if at < local(BERLIN, "2026-03-03 00:00")).astimezone(BERLIN)
+    assert f"{last:%H:%M}" == "17:55"  # inside the window to its end: 09:40 + 11 x 45 minutes
 
 
 @pytest.mark.parametrize(

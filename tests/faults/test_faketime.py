@@ -2,13 +2,16 @@
 
 libfaketime (Debian's `libfaketime`) is preloaded into the service; FAKETIME_TIMESTAMP_FILE holds
 an offset the test rewrites ("+0", then "+7200": a two-hour suspend, then "+3600": the clock set
-back an hour), re-read at every call (FAKETIME_NO_CACHE). The monotonic clock is left alone
+back an hour), re-read at every call (FAKETIME_NO_CACHE). The kernel does not see a clock faked
+inside the process, so its clock-change notices (calmcoach.service.clockwatch) stay silent: the
+service is told to look at the wall clock every second instead ($CALMCOACH_CLOCK_CHECK_S), as
+it does where Linux cannot tell it. The monotonic clock is left alone
 (FAKETIME_DONT_FAKE_MONOTONIC), as in a real suspend of a few seconds' wall time.
 
 What was measured about libfaketime with Python 3.11 and APScheduler's threads, and why only
 these two jumps are done on the real process:
 - With the monotonic clock faked too, a jump leaves `threading.Event.wait(timeout)` (which
-  APScheduler's loop and the service's tick use) waiting forever: unusable.
+  APScheduler's loop and the service's threads use) waiting forever: unusable.
 - With it left alone, Event.wait, select and the service work, but `time.sleep` fails at once
   with EINVAL (libfaketime's clock_nanosleep wrapper), and every child process inherits the
   preload (the presence probe's gsettings fails the same way and is reported, then retried).
@@ -98,7 +101,14 @@ def test_a_suspend_then_the_clock_set_back_on_the_real_service(paths: Paths, tmp
             timeout=10,
             what="the service to see the clock set back",
         )
-        assert next_runs(service)["tip"] == after["tip"]
+        service.wait_log("the wall clock was set back 1 h", timeout=10)
+        back = next_runs(service)
+        assert back["tip"] == after["tip"]
+        # Water keeps the real time it had left: due an hour earlier on the clock set back, not an
+        # hour and up to ten minutes away (up to one interval later if it fired meanwhile, or
+        # if the step it kept would have crossed midnight).
+        kept = after["water"] - timedelta(hours=1)
+        assert kept - timedelta(seconds=2) <= back["water"] <= kept + timedelta(minutes=10), (after, back)
         code, _ = service.stop(signal.SIGTERM)
         log = service.log()
         assert code == 0, log
