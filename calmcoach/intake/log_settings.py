@@ -33,7 +33,7 @@ from calmcoach.intake.pace import ClockWindow, Window
 
 CACHE_NAME = "validated-schedules.json"
 FORMAT = 1
-MAX_ENTRIES = 8  # a few sets of files in turn (the config folder's, a --schedule or two)
+MAX_ENTRIES = 8  # a few sets of files (the config folder's, a --schedule or two), a few code versions
 # Bigger than any schedule file the loader accepts (1 MiB), so such a file is never remembered.
 _READ_LIMIT = 1024 * 1024 + 1
 # The code whose rules decide what a valid schedule is and what these values are.
@@ -115,7 +115,7 @@ def _read_cache(path: Path) -> list[dict[str, Any]]:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return []
-    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("code") != code_stamp():
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
         return []
     entries = data.get("entries")
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
@@ -123,9 +123,10 @@ def _read_cache(path: Path) -> list[dict[str, Any]]:
 
 def _remembered(path: Path, contents: list[list[str]]) -> LogSettings | None:
     """Given the cache file and the files' contents, return the values remembered for exactly
-    these files, or None."""
+    these files under this very code, or None."""
+    stamp = code_stamp()
     for entry in _read_cache(path):
-        if entry.get("files") == contents:
+        if entry.get("files") == contents and entry.get("code") == stamp:
             try:
                 return _from_entry(entry)
             except (KeyError, TypeError, ValueError):
@@ -178,9 +179,12 @@ def _remember(path: Path, contents: list[list[str]], entry: dict[str, Any]) -> N
     """Given the cache file, the files' contents and their values, keep them, most recent first.
 
     A cache that cannot be written costs only speed, so failing to write is not an error."""
-    entries = [e for e in _read_cache(path) if e.get("files") != contents]
-    entries.insert(0, {"files": contents, **entry})
-    data = {"format": FORMAT, "code": code_stamp(), "entries": entries[:MAX_ENTRIES]}
+    stamp = code_stamp()
+    # Each entry carries its code's stamp, so that two calmcoach installations (or a working tree
+    # and an installed one) sharing the cache keep their own entries instead of evicting each other's.
+    entries = [e for e in _read_cache(path) if (e.get("files"), e.get("code")) != (contents, stamp)]
+    entries.insert(0, {"files": contents, "code": stamp, **entry})
+    data = {"format": FORMAT, "entries": entries[:MAX_ENTRIES]}
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -113,7 +113,8 @@ def test_a_zone_left_to_the_system_is_looked_up_each_time(
     [
         pytest.param(b"{not json", id="not-json"),
         pytest.param(b"[]", id="not-an-object"),
-        pytest.param(b'{"format": 1, "code": [], "entries": []}', id="other-code"),
+        pytest.param(b'{"format": 2, "entries": []}', id="other-format"),
+        pytest.param(b'{"format": 1, "entries": [[], "x", {"files": 1}]}', id="odd-entries"),
     ],
 )
 def test_a_damaged_cache_is_ignored_and_rewritten(
@@ -148,12 +149,17 @@ def test_a_cache_that_cannot_be_written_costs_only_speed(
     assert loads.count == 2
 
 
-def test_other_code_is_a_miss(
+def test_other_code_is_a_miss_and_each_code_keeps_its_entries(
     schedule_file: Path, paths: Paths, loads: Loads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    real = module.code_stamp()
     log_settings([schedule_file], paths.cache)
     monkeypatch.setattr(module, "code_stamp", lambda: ["an edited calmcoach"])
     log_settings([schedule_file], paths.cache)
+    assert loads.count == 2
+    for stamp in (real, ["an edited calmcoach"]):  # both are remembered now, side by side
+        monkeypatch.setattr(module, "code_stamp", lambda stamp=stamp: stamp)
+        log_settings([schedule_file], paths.cache)
     assert loads.count == 2
 
 
