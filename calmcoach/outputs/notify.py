@@ -13,12 +13,12 @@ What we measured about plyer 2.1 on Linux (DESIGN section 4, and the tests in te
 - The spec's summary is plain text (dunst 1.9 and GNOME escape it themselves: escaping it again
   would show "&amp;"), while the body may be markup: only the body is escaped.
 
-plyer and dbus-python are imported inside functions: the CLI must start fast.
+plyer and dbus-python are imported inside functions: the CLI must start fast, and the service
+loads them only for its first notification (its start-up check asks the server through jeepney).
 """
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import shutil
@@ -77,7 +77,9 @@ class ServerInfo:
 
 def escape_markup(text: str) -> str:
     """Given plain text, return it escaped for the notification spec's body markup (&, <, >)."""
-    return html.escape(text, quote=False)
+    # What html.escape(text, quote=False) does, without importing `html`: that loads its table of
+    # named character references (about 0.3 MiB) into the service for three replacements.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def expire_timeout_seconds(timeout_s: float) -> int:
@@ -265,26 +267,48 @@ def _forget_dead_session_bus() -> None:
         pass
 
 
-def _server_information_dbus_python(address: str, timeout_s: float) -> ServerInfo:
-    from dbus.bus import BusConnection
+def _server_information_jeepney(address: str, timeout_s: float) -> ServerInfo:
+    """Ask the server through jeepney (pure Python, unix sockets only), on a connection of its own.
 
-    # A private connection, not dbus-python's cached one: it reads the address we were given
-    # now, and closing it leaves the notifier's connection alone.
-    connection = BusConnection(address)
+    Not dbus-python: loading it (libdbus-1 and its bindings, about 1.5 MiB) would keep it in the
+    service from its start-up check on, though only plyer's first notification needs it.
+    """
+    from jeepney import DBusAddress, DBusErrorResponse, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+    from jeepney.wrappers import unwrap_msg
+
+    connection = open_dbus_connection(bus=address, auth_timeout=timeout_s)
     try:
-        reply = connection.call_blocking(
-            BUS_NAME, OBJECT_PATH, INTERFACE, "GetServerInformation", "", (), timeout=timeout_s
+        target = DBusAddress(OBJECT_PATH, bus_name=BUS_NAME, interface=INTERFACE)
+        reply = connection.send_and_get_reply(
+            new_method_call(target, "GetServerInformation"), timeout=timeout_s
         )
+        parts = unwrap_msg(reply)
+    except DBusErrorResponse as error:
+        name = str(error.name or "")
+        detail = str(error.data[0]) if error.data else ""
+        words = DBUS_ERRORS.get(name)
+        raise DeliveryError(
+            (f"{words} ({detail})" if detail else words) if words else f"{name}: {detail}".rstrip(": ")
+        ) from None
+    except TimeoutError:
+        raise DeliveryError(f"the notification server did not answer within {timeout_s:g} s") from None
     finally:
         connection.close()
-    return ServerInfo(*(str(part) for part in reply))
+    if len(parts) != 4:
+        raise DeliveryError(f"the notification server's answer made no sense: {parts!r}")
+    return ServerInfo(*(str(part) for part in parts))
+
+
+def _has_unix_transport(address: str) -> bool:
+    return any(transport == "unix" for transport, _ in _parse_address(address))
 
 
 def _server_information_dbus_send(address: str, timeout_s: float) -> ServerInfo:
     dbus_send = shutil.which("dbus-send")
     if dbus_send is None:
         raise DeliveryError(
-            "cannot ask the notification server without dbus-python or dbus-send (apt-get install dbus-bin)"
+            f"cannot ask the notification server on {address} without dbus-send (apt-get install dbus-bin)"
         )
     result = subprocess.run(
         [
@@ -355,11 +379,10 @@ class PlyerNotifier:
         problem = probe_bus(address, timeout_s=self.timeout_bound_s)
         if problem is not None:
             raise DeliveryError(problem)
-        try:
-            import dbus  # noqa: F401  (only asking whether it is importable)
-        except ImportError:
-            return self._probing.run(lambda: _server_information_dbus_send(address, self.timeout_bound_s))
-        return self._probing.run(lambda: _server_information_dbus_python(address, self.timeout_bound_s))
+        if _has_unix_transport(address):
+            return self._probing.run(lambda: _server_information_jeepney(address, self.timeout_bound_s))
+        # jeepney speaks only over unix sockets; dbus-send knows the other transports.
+        return self._probing.run(lambda: _server_information_dbus_send(address, self.timeout_bound_s))
 
     def check(self) -> str | None:
         """Return None when the session bus is reachable and a server answers, else the reason."""

@@ -201,7 +201,7 @@ def test_without_dbus_python_the_backend_is_notify_send_and_says_what_to_install
     assert backend["fix"].split(" && ")[0] == FIX_DBUS_PYTHON.split(" && ")[0]
     assert backend["fix"].endswith(" -m pip install dbus-python")
     assert backend["needed_for"] is None  # notify-send still delivers: notifications count as working
-    assert run.check("notification_server")["detail"].startswith("calmcoach-recorder")  # via dbus-send
+    assert run.check("notification_server")["detail"].startswith("calmcoach-recorder")  # via jeepney
     assert run.json["notifications"] is True
 
 

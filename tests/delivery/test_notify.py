@@ -242,7 +242,7 @@ def test_without_dbus_python_plyer_uses_notify_send_which_ignores_the_timeout(
     [got] = notifications.wait_for(1)
     assert (got.app_name, got.summary, got.body) == ("calmcoach", "via notify-send", "a &amp; b")
     assert got.expire_timeout == 0  # plyer passes "-t 0" whatever we ask: never expires
-    # Without dbus-python the server is still found, through dbus-send.
+    # Without dbus-python the server is still found (the check asks through jeepney).
     assert info["value"]["name"] == "calmcoach-recorder"
 
 

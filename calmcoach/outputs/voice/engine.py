@@ -146,6 +146,11 @@ class SpeechEngine:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
+    def started(self) -> bool:
+        """Return whether the engine thread has been started (and so espeak-ng loaded, or tried)."""
+        with self._lock:
+            return self._thread is not None
+
     def problem(self) -> str | None:
         """Start the engine thread if needed; return None when the engine works, else why not."""
         with self._lock:

@@ -1,6 +1,6 @@
 """TtsSpeaker: the Speaker that synthesizes with pyttsx3 (espeak-ng) and plays with a subprocess.
 
-Two threads, both started on first use:
+Two threads, both started on first use (`check()` starts neither):
 - the engine thread (engine.py) owns pyttsx3 and writes one WAV per phrase; there is one per
   process, shared by all speakers, because pyttsx3 and espeak-ng cannot be set up twice;
 - each speaker's playback thread takes phrases from the speak queue in order, gets their clip (from the cache,
@@ -26,6 +26,7 @@ from calmcoach.outputs.voice.cache import cache_path, mark_used, normalize_text
 from calmcoach.outputs.voice.cache_prune import prune_quietly
 from calmcoach.outputs.voice.engine import shared_engine
 from calmcoach.outputs.voice.player import NO_PLAYER, PlayerProcess, find_player
+from calmcoach.outputs.voice.probe import probe_tts
 from calmcoach.outputs.wavtools import read_pcm, trim_silence, wav_duration, write_pcm
 from calmcoach.schedule.model import VoiceSettings
 
@@ -89,11 +90,16 @@ class TtsSpeaker:
         return None if self._player is None else list(self._player)
 
     def check(self) -> str | None:
-        """Return None when speech can be synthesized and played here, else why not (this starts
-        the engine thread, so the first call takes about as long as loading espeak-ng)."""
+        """Return None when speech can be synthesized and played here, else why not.
+
+        Until this process has started its engine, a child process answers (`probe_tts`: it loads
+        pyttsx3 and espeak-ng the same way, then exits): checking must not load espeak-ng, its
+        audio libraries and voice data (about 5 MiB) into a long-running service that may not
+        speak for hours. Once the engine runs here, its own state answers (a wedged engine too).
+        """
         if self._closed:
             return "the speaker is closed"
-        problem = self._engine.problem()
+        problem = self._engine.problem() if self._engine.started() else probe_tts().problem
         if problem is not None:
             return problem
         return NO_PLAYER if self._player is None else None
