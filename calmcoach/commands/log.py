@@ -3,6 +3,12 @@
 Every log prints one line: what was recorded and where the day stands. A caffeine entry that takes
 the day over the limit, or leaves more than about 50 mg at bedtime, says so at once; a twitch
 entry that completes a warning sign brings the suggestion to see a doctor.
+
+Meant to be quick (issue 7: 4x `python -c pass` at most): `log water`, `log twitch` and `log undo`
+read the few settings they need from the cache of validated schedules (calmcoach.intake.log_settings)
+and fall back to the full loader, with its errors, whenever the files are not exactly ones it
+validated; `log caffeine` loads the whole schedule for its drink table. A damaged history is moved
+aside with one message and the entry goes into a new one (calmcoach.history.recovery).
 """
 
 from __future__ import annotations

@@ -57,7 +57,9 @@ def log_settings(files: Sequence[Path], cache: Path) -> LogSettings:
         if found is not None:
             return found
     settings, entry = _validate(files)
-    if contents is not None:
+    # Remembered under the contents read before the loader read the files: only if they still
+    # read the same after it, so that an edit saved meanwhile is never filed under the old text.
+    if contents is not None and _contents(files) == contents:
         _remember(cache / CACHE_NAME, contents, entry)
     return settings
 

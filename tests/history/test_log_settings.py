@@ -183,3 +183,18 @@ def test_a_pipe_is_left_to_the_loader_which_refuses_it(paths: Paths, tmp_path: P
     with pytest.raises(ScheduleError, match="is not a regular file"):
         log_settings([fifo], paths.cache)
     assert not (paths.cache / CACHE_NAME).exists()
+
+
+def test_a_file_edited_while_the_loader_reads_it_is_not_remembered(
+    schedule_file: Path, paths: Paths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = loader.load_files
+
+    def edited_meanwhile(*args: object, **kwargs: object) -> object:
+        found = real(*args, **kwargs)  # type: ignore[arg-type]
+        schedule_file.write_text(SCHEDULE.replace('"2l"', '"3l"'), encoding="utf-8")
+        return found
+
+    monkeypatch.setattr(loader, "load_files", edited_meanwhile)
+    assert log_settings([schedule_file], paths.cache).water_goal_ml == 2000.0
+    assert not (paths.cache / CACHE_NAME).exists()  # neither text is filed with the other's values
