@@ -11,11 +11,10 @@ in local time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(NamedTuple):  # a NamedTuple, not a dataclass: every command opening the history imports it
     version: int
     why: str
     statements: tuple[str, ...]

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from calmcoach.intake.fmt import format_mg, format_volume, percent
-from calmcoach.intake.pace import Window, pace_words
+from calmcoach.intake.pace import pace_words, start_of_day
 
 # Only what `log water` needs is imported here: the views of whole days (overview, stats) and the
 # schedule's model are imported by the functions that use them.
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from calmcoach.history.store import History
     from calmcoach.intake.caffeine import CaffeineReport
     from calmcoach.intake.overview import Today
+    from calmcoach.intake.pace import Window
     from calmcoach.intake.stats import DayStats
     from calmcoach.schedule.model import Schedule, Settings
 
@@ -28,8 +29,6 @@ _BEDTIME_TIPS = ("caffeine-coffee-cutoff", "caffeine-six-hours", "caffeine-half-
 
 def midnight(now: datetime, tz: tzinfo) -> datetime:
     """Given now and the schedule's zone, return midnight today there."""
-    from calmcoach.intake.caffeine import start_of_day
-
     return start_of_day(now.astimezone(tz).date(), tz)
 
 

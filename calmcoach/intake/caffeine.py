@@ -13,6 +13,25 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
+# The day's start is shared with the drinking pace and lives there; still importable from here.
+from calmcoach.intake.pace import start_of_day
+
+__all__ = [
+    "BEDTIME_WARNING_MG",
+    "FALLBACK_TIP",
+    "RELEVANT_HALF_LIVES",
+    "CaffeineReport",
+    "advice_after_drink",
+    "hours_until_below",
+    "level_at",
+    "next_bedtime",
+    "relevant_since",
+    "remaining_mg",
+    "report",
+    "start_of_day",
+    "total_on",
+]
+
 if TYPE_CHECKING:  # only the annotations name it: `log water` uses start_of_day without the records
     from calmcoach.intake.records import CaffeineEntry
 
@@ -61,11 +80,6 @@ def next_bedtime(now: datetime, bedtime: time, tz: tzinfo) -> datetime:
     if candidate <= local:
         candidate = datetime.combine(local.date() + timedelta(days=1), bedtime, tzinfo=tz)
     return candidate
-
-
-def start_of_day(day: date, tz: tzinfo) -> datetime:
-    """Given a calendar date and a zone, return the instant that day begins there."""
-    return datetime.combine(day, time(0, 0), tzinfo=tz)
 
 
 def total_on(doses: Iterable[CaffeineEntry], day: date, tz: tzinfo) -> float:

@@ -27,9 +27,12 @@ import stat
 from collections.abc import Sequence
 from datetime import time, tzinfo
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from calmcoach.intake.pace import ClockWindow, Window
+from calmcoach.intake.pace import ClockWindow
+
+if TYPE_CHECKING:
+    from calmcoach.intake.pace import Window
 
 CACHE_NAME = "validated-schedules.json"
 FORMAT = 1

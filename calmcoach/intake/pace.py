@@ -8,27 +8,35 @@ read back from the cache of validated schedules (calmcoach.intake.log_settings).
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from typing import NamedTuple, Protocol
+from datetime import date, datetime, time, tzinfo
+from typing import TYPE_CHECKING, NamedTuple
 
 from calmcoach.intake.fmt import format_volume
 
+if TYPE_CHECKING:  # only annotations use it
+    from typing import Protocol
+
+    class Window(Protocol):
+        """A daily window of wall-clock time; when `end <= start` it crosses midnight."""
+
+        @property
+        def start(self) -> time: ...
+
+        @property
+        def end(self) -> time: ...
+
+
 _DAY_MINUTES = 24 * 60
-
-
-class Window(Protocol):
-    """A daily window of wall-clock time; when `end <= start` it crosses midnight."""
-
-    @property
-    def start(self) -> time: ...
-
-    @property
-    def end(self) -> time: ...
 
 
 class ClockWindow(NamedTuple):
     start: time
     end: time
+
+
+def start_of_day(day: date, tz: tzinfo) -> datetime:
+    """Given a calendar date and a zone, return the instant that day begins there."""
+    return datetime.combine(day, time(0, 0), tzinfo=tz)
 
 
 def _minutes(moment: time) -> int:
