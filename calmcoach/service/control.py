@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE = 64 * 1024
 TIMEOUT_S = 5.0
 MAX_SOCKET_PATH = 108  # sun_path in struct sockaddr_un on Linux, with its terminating NUL
-MAX_CLIENTS = 8  # connections served at once; more are turned away, so a flood cannot pile up threads
+MAX_CLIENTS = 8  # connections served at once, so a flood cannot pile up threads
 
 JsonObject = dict[str, Any]
 Handler = Callable[[str, Mapping[str, Any]], JsonObject]
@@ -162,13 +162,32 @@ class ControlServer:
                     continue
                 log.error("control socket stopped: %s", error)
                 return
-            if not self._slots.acquire(blocking=False):
+            if not self._wait_for_slot():
+                if self._closing.is_set():
+                    conn.close()
+                    return
                 with conn:
                     self._send(conn, {"ok": False, "error": "busy: too many control connections"})
                 continue
             threading.Thread(
                 target=self._answer_then_release, args=(conn,), name="control-client", daemon=True
             ).start()
+
+    def _wait_for_slot(self) -> bool:
+        """Wait for an answering slot up to the request timeout; give up at once when closing.
+
+        A connection beyond MAX_CLIENTS waits here (and the next ones in the listen queue, their
+        connect() blocking) before it is told "busy": honest requests take milliseconds, so a few
+        `calmcoach` commands at the same moment are all answered, and only clients holding every
+        slot (slow or hostile, each cut off after the timeout) can make the others wait in vain.
+        """
+        deadline = time.monotonic() + self.timeout_s
+        while not self._closing.is_set():
+            if self._slots.acquire(timeout=min(0.1, max(0.0, deadline - time.monotonic()))):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+        return False
 
     def _answer_then_release(self, conn: socket.socket) -> None:
         try:

@@ -11,7 +11,10 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,7 @@ import pytest
 
 from calmcoach.errors import CalmcoachError
 from calmcoach.service.control import (
+    MAX_CLIENTS,
     MAX_MESSAGE,
     CommandError,
     ControlClient,
@@ -131,6 +135,78 @@ def test_a_silent_client_times_out_and_others_are_served(server: tuple[ControlSe
         assert ControlClient(srv.path).request("status")["ok"]  # a slow client does not block others
         slow.settimeout(5.0)
         assert b"timed out" in slow.recv(4096)
+
+
+class SlowHandler:
+    """Takes a while to answer, so that clients overlap and every slot is taken."""
+
+    def __init__(self) -> None:
+        self.answering = 0
+        self.most = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, command: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.answering += 1
+            self.most = max(self.most, self.answering)
+        time.sleep(0.05)
+        with self._lock:
+            self.answering -= 1
+        return {"echo": command}
+
+
+def test_more_clients_at_once_than_slots_are_all_answered(tmp_path: Path) -> None:
+    # A few `calmcoach` commands at the same moment must all be answered: a connection beyond
+    # MAX_CLIENTS waits for a slot instead of being told "busy" at once.
+    handler = SlowHandler()
+    srv = ControlServer(tmp_path / "control.sock", handler, timeout_s=30)
+    srv.start()
+    try:
+        with ThreadPoolExecutor(3 * MAX_CLIENTS) as pool:
+            answers = list(
+                pool.map(lambda _: ControlClient(srv.path).request("status"), range(6 * MAX_CLIENTS))
+            )
+    finally:
+        srv.close()
+    assert [a for a in answers if not a["ok"]] == []
+    assert handler.most == MAX_CLIENTS  # the slots were all in use, and never more
+
+
+class BlockingHandler:
+    """Answers only once released, so the requests it holds keep every slot taken."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.entered = threading.Semaphore(0)
+
+    def __call__(self, command: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        self.entered.release()
+        self.release.wait(60)
+        return {"echo": command}
+
+
+def test_when_every_slot_stays_taken_the_next_client_is_told_busy_after_the_wait(tmp_path: Path) -> None:
+    handler = BlockingHandler()
+    srv = ControlServer(tmp_path / "control.sock", handler, timeout_s=1.0)
+    srv.start()
+    try:
+        with ThreadPoolExecutor(MAX_CLIENTS) as pool:
+            held = [
+                pool.submit(ControlClient(srv.path, timeout_s=60).request, "status")
+                for _ in range(MAX_CLIENTS)
+            ]
+            for _ in range(MAX_CLIENTS):
+                assert handler.entered.acquire(timeout=30)
+            started = time.monotonic()
+            answer = ControlClient(srv.path).request("status")
+            waited = time.monotonic() - started
+            handler.release.set()
+            assert all(f.result(timeout=30)["ok"] for f in held)
+    finally:
+        handler.release.set()
+        srv.close()
+    assert answer == {"ok": False, "error": "busy: too many control connections"}
+    assert waited >= 1.0  # it waited for a slot before giving up
 
 
 def test_connection_closed_early(server: tuple[ControlServer, Recorder]) -> None:
