@@ -177,9 +177,11 @@ class Dispatcher:
 
     def fire(self, name: str, manual: bool = False) -> None:
         """Given a reminder's name, handle one firing of it (the APScheduler job function)."""
-        if self.stop.is_set():
-            return
+        # Counted in flight before looking at `stop`: shutdown sets `stop` and then waits for what
+        # is in flight, so a firing either sees the stop or is waited for, never neither.
         with self.in_flight:
+            if self.stop.is_set():
+                return
             with self.core.lock:
                 schedule = self.core.schedule
                 reminder = schedule.reminder(name)
@@ -299,9 +301,11 @@ class Dispatcher:
         """Given the reminders that waited, deliver them as one (a job, so the voice stays on its thread)."""
         from calmcoach.presence.policy import combine
 
-        if self.stop.is_set() or not held:
+        if not held:
             return
-        with self.in_flight:
+        with self.in_flight:  # before looking at `stop`, as in fire()
+            if self.stop.is_set():
+                return
             message, wanted = combine(held)
             with self.core.lock:
                 schedule = self.core.schedule

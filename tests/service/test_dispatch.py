@@ -6,6 +6,7 @@ import itertools
 import json
 import logging
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from calmcoach.content.tips import load_tips
 from calmcoach.outputs import Message
 from calmcoach.schedule.loader import load_text
-from calmcoach.service.dispatch import Core, Dispatcher
+from calmcoach.service.dispatch import Core, Dispatcher, InFlight
 from calmcoach.service.state import Pause, ServiceState, StateStore
 from tests.service.fakes import FakeClock, FakeOutputs, FakeSessions
 
@@ -109,6 +110,36 @@ def test_a_removed_reminder_and_a_stopping_service_deliver_nothing(tmp_path: Pat
     dispatcher.stop.set()
     dispatcher.fire("water")
     assert outputs.delivered == []
+
+
+class WatchedStop(threading.Event):
+    """The dispatcher's stop flag, noting whether the firing was counted in flight when it looked."""
+
+    def __init__(self, in_flight: InFlight) -> None:
+        super().__init__()
+        self.in_flight = in_flight
+        self.counted: list[bool] = []
+
+    def is_set(self) -> bool:
+        self.counted.append(not self.in_flight.wait_idle(0))
+        return super().is_set()
+
+
+@pytest.mark.parametrize("stopping", [False, True])
+def test_a_firing_is_counted_in_flight_before_it_looks_at_the_stop_flag(
+    tmp_path: Path, stopping: bool
+) -> None:
+    # Shutdown sets the flag, then waits until nothing is in flight, then closes the history: a
+    # firing that looked at the flag before being counted could slip between the two and write to
+    # a closed database.
+    outputs = FakeOutputs()
+    dispatcher = make(tmp_path, outputs)
+    stop = dispatcher.stop = WatchedStop(dispatcher.in_flight)
+    if stopping:
+        stop.set()
+    dispatcher.fire("water")
+    assert stop.counted and all(stop.counted)
+    assert len(outputs.delivered) == (0 if stopping else 1)
 
 
 def test_breathing_announces_then_runs_the_session(tmp_path: Path) -> None:
