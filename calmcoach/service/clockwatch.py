@@ -110,6 +110,8 @@ class WallTimer:
     def arm(self, at: float | None) -> None:
         """Given a wall instant (seconds since the epoch; None: none planned), fire then; raise OSError."""
         self._at = at
+        if self._fd < 0:
+            return  # closed at shutdown while the scheduler's thread was still finishing
         when = at if at is not None else _wall_now() + FAR_AHEAD_S
         seconds = int(when)
         spec = _Itimerspec(_Timespec(0, 0), _Timespec(seconds, max(1, int((when - seconds) * 1e9))))
@@ -135,8 +137,10 @@ class WallTimer:
         return True
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self._fd)
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 class FolderWatch:

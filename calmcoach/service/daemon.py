@@ -336,10 +336,11 @@ class Service:
         self.lock.release()
 
     def _close_clock_watch(self) -> None:
-        for watch in (self._wall_timer, self._zone_watch):
-            if watch is not None:
-                watch.close()
-        self._wall_timer = self._zone_watch = None
+        timer, watch = self._wall_timer, self._zone_watch
+        self._wall_timer = self._zone_watch = None  # the scheduler's thread stops arming it first
+        for each in (timer, watch):
+            if each is not None:
+                each.close()
 
     # -- serving -------------------------------------------------------------------------------
 
