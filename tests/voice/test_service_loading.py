@@ -1,0 +1,103 @@
+"""The real `calmcoach run` keeps espeak-ng and dbus-python out of its process until it needs them.
+
+Both are loaded only by what uses them: espeak-ng (through pyttsx3) by the first phrase the
+service speaks, dbus-python (plyer's backend) by its first notification. The start-up checks still
+find both outputs working, as `status` shows: the voice is checked in a child process, the
+notification server through jeepney. Whether a library is loaded is read from /proc/PID/maps of
+the service process, which lists every file it has mapped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from calmcoach.paths import Paths
+from tests.desktop import Notifications
+from tests.service.conftest import Running, start_service, wait_for
+
+SCHEDULE = """\
+[settings]
+timezone = "UTC"
+voice = { rate = 220 }
+
+[[reminder]]
+name = "water"
+kind = "hydration"
+at = ["03:33"]
+say = ["voice"]
+
+[[reminder]]
+name = "tip"
+kind = "tip"
+at = ["03:33"]
+say = ["notification"]
+"""
+
+ESPEAK = "libespeak-ng.so"
+DBUS_PYTHON = "_dbus_bindings"  # dbus-python's extension module, which links libdbus-1
+
+
+@pytest.fixture
+def short_runtime(xdg_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A short XDG_RUNTIME_DIR: the control socket's path must fit in 108 bytes."""
+    folder = Path(tempfile.mkdtemp(prefix="cc-"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def service_paths(short_runtime: Path) -> Paths:
+    """The folders the service uses, with the short runtime folder."""
+    return Paths.from_environment()
+
+
+def mapped(service: Running) -> str:
+    """The files the service process has mapped, one per line (its /proc/PID/maps)."""
+    return Path(f"/proc/{service.process.pid}/maps").read_text()
+
+
+def checked(service: Running) -> dict[str, bool | None]:
+    """What `status` says about the voice and notifications (None until the start-up check ends)."""
+    channels = service.request("status")["result"]["channels"]
+    return {name: channels[name]["ok"] for name in ("voice", "notification")}
+
+
+def test_espeak_ng_and_dbus_python_load_with_the_first_voice_and_notification(
+    service_paths: Paths,
+    tmp_path: Path,
+    alsa_capture: Path,
+    notifications: Notifications,
+) -> None:
+    schedule = tmp_path / "schedule.toml"
+    schedule.write_text(SCHEDULE)
+    service = start_service(service_paths, schedule)
+    try:
+        # Generous: the voice check starts a Python that loads espeak-ng, on a loaded machine.
+        wait_for(lambda: None not in checked(service).values(), timeout=60, what="the start-up checks")
+        assert checked(service) == {"voice": True, "notification": True}
+        before = mapped(service)
+        assert ESPEAK not in before
+        assert DBUS_PYTHON not in before
+
+        assert service.cli("trigger", "water").returncode == 0
+        service.wait_log("delivered water (hydration, triggered) via voice", timeout=60)
+        assert alsa_capture.stat().st_size > 10_000  # it was heard: aplay wrote the phrase
+        spoken = mapped(service)
+        assert ESPEAK in spoken
+        assert DBUS_PYTHON not in spoken
+
+        assert service.cli("trigger", "tip").returncode == 0
+        service.wait_log("delivered tip (tip, triggered) via notification", timeout=60)
+        assert len(notifications.wait_for(1, timeout=30)) == 1
+        # plyer picked dbus-python for that notification: the same check of the maps sees it.
+        assert DBUS_PYTHON in mapped(service)
+    finally:
+        if service.process.poll() is None:
+            service.process.kill()
+            service.process.wait(10)
