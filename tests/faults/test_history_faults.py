@@ -2,7 +2,8 @@
 
 - Damaged: the service moves it aside (kept byte for byte, with its WAL, for `sqlite3 .recover`),
   says where it went, starts a new history and records in it; nothing is reset silently. The CLI
-  keeps refusing a damaged file with instructions (tests/history/test_commands.py shows that).
+  commands do the same with one message on stderr (tests/history/test_damaged.py), except
+  `export`, which refuses: an export of a new, empty history would say nothing.
 - Locked by another process's exclusive transaction: writers wait; when the lock is released in
   time the write goes through, and when it is not, it fails with a message that says so, and
   everything written before is still there.
