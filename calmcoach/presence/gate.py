@@ -6,11 +6,13 @@ A watch thread observes: on a return it calls `on_return` (the service restarts 
 timers from it); when the person is here and free it hands what waited to `on_release`.
 
 It looks only as often as an answer can change something (`next_look_s`): every `poll_s` while
-a reminder waits or the person is away (to catch the return soon after it happens); while they
-are here, not before their idle time could reach `idle_after` (input only makes it later); and
-not at all where nothing can be observed. Lock, unlock and sleep come as logind's signals, which
-wake the watch at once, as does a reminder put on hold and an observation made for a delivery
-that finds the person's state changed.
+the person is away from the keyboard (to catch the return soon after it happens) or busy with
+something waiting (to catch the end of do-not-disturb); while they are here, not before their
+idle time could reach `idle_after` (input only makes it later); while the screen is locked, not
+until logind's signal of the unlock or a held reminder's limit (a minute at most); and not at
+all where nothing can be observed. logind's signals wake the watch at once,
+as do a reminder put on hold and an observation made for a delivery that finds the person's
+state changed.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from calmcoach.schedule.model import Reminder, Settings
 log = logging.getLogger("calmcoach.presence")
 
 POLL_S = 2.0
+SIGNALLED_S = 60.0  # locked, with logind watching: look this often all the same
 Observe = Callable[[datetime, bool], Observation]  # (now, whether to ask do-not-disturb too)
 
 
@@ -59,6 +62,7 @@ class Gate:
         self.on_release: Callable[[list[Held]], None] = lambda _: None
         self._choose = choose
         self._observe: Observe | None = None
+        self._lock_signals = False  # logind tells us of unlock and resume: no need to poll for them
         self._backends: Any = None
         self._chosen = threading.Event()
         self._lock = threading.RLock()
@@ -76,10 +80,14 @@ class Gate:
         self._thread = threading.Thread(target=self._run, name="presence", daemon=True)
         self._thread.start()
 
-    def use(self, observe: Observe | None, backends: Any = None) -> None:
-        """Given an observe function (None: no backend works), start using it."""
+    def use(self, observe: Observe | None, backends: Any = None, *, lock_signals: bool = False) -> None:
+        """Given an observe function (None: no backend works), start using it.
+
+        `lock_signals`: a source that signals unlock and resume wakes the watch (`wake`).
+        """
         with self._lock:
             self._observe, self._backends = observe, backends
+            self._lock_signals = lock_signals
         self._chosen.set()
 
     def wait_chosen(self, timeout_s: float) -> bool:
@@ -189,7 +197,9 @@ class Gate:
         with self._lock:
             waiting = len(self.waiting) > 0
         observation, _ = self._look(now, dnd=waiting)
-        if observation is None:
+        if observation is None or not waiting:
+            # Without do-not-disturb asked, this look cannot tell whether a reminder put on hold
+            # meanwhile (for do-not-disturb) may come: the hold wakes the watch to look again.
             return
         with self._lock:
             ready, expired = self.waiting.release(self.tracker.state, now)
@@ -209,7 +219,14 @@ class Gate:
             if self._observe is None:
                 return None  # nothing to observe: only a stop wakes the watch
             latest, state = self.tracker.latest, self.tracker.state
-            if len(self.waiting) > 0 or latest is None or state.absent or state is State.BUSY:
+            limit = self.waiting.first_limit()
+            if state is State.LOCKED and self._lock_signals:
+                # The unlock comes as a signal; only a held reminder's limit (to drop it on
+                # time) or a lock seen through the screensaver alone needs a look. (Not so after
+                # a resume: the first look after it still says "asleep", once, so look again.)
+                wait = SIGNALLED_S if limit is None else (limit - now).total_seconds()
+                return max(self.poll_s, min(wait, SIGNALLED_S))
+            if limit is not None or latest is None or state.absent or state is State.BUSY:
                 return self.poll_s
             # Here: idle time grows by at most the time that passes, so the person cannot be
             # away before it could reach the threshold. Unknown idle time: look now and then.
@@ -226,7 +243,7 @@ class Gate:
                 log.info("presence: %s", _words(backends.names()))
                 if backends.lock is not None:
                     backends.lock.on_change = self.wake  # lock, unlock, sleep: look at once
-                self.use(Monitor(backends).observe, backends)
+                self.use(Monitor(backends).observe, backends, lock_signals=backends.lock is not None)
             else:
                 log.warning(
                     "presence: cannot tell here whether you are away, locked or busy (%s); "

@@ -128,6 +128,10 @@ class Waiting:
     def names(self) -> list[str]:
         return list(self._held)
 
+    def first_limit(self) -> datetime | None:
+        """Return the earliest instant until which a held reminder may wait (None: none waits)."""
+        return min((h.until for h in self._held.values()), default=None)
+
     def add(self, held: Held) -> None:
         self._held.pop(held.name, None)
         self._held[held.name] = held

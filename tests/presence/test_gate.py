@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,43 @@ def test_a_held_reminder_wakes_the_watch_at_once(clock: FakeClock, desk: Desk) -
         wait_until(lambda: True in desk.asked_dnd, timeout=10, what="a look after the hold")
     finally:
         gate.close()
+
+
+def test_while_locked_the_watch_waits_for_loginds_signal(gate: Gate, clock: FakeClock, desk: Desk) -> None:
+    desk.state = {"locked": True}
+    gate.tick()
+    assert gate.next_look_s(T0) == gate.poll_s  # no source that signals the unlock: poll
+    gate.use(desk.observe, lock_signals=True)
+    assert gate.next_look_s(T0) == 60  # the unlock wakes it; a look a minute all the same
+    message = Message("t", "b", "s")
+    gate.hold(Held("cutoff", Kind.CAFFEINE, message, (), T0, T0 + timedelta(seconds=30)))
+    assert gate.next_look_s(T0) == 30  # to drop it when its limit comes, not later
+    desk.state = {"asleep": True}
+    gate.tick()
+    assert gate.next_look_s(T0) == gate.poll_s  # after a resume, "asleep" is said once: look again
+
+
+def test_a_hold_made_while_the_watch_looks_without_dnd_waits_for_a_look_that_asks(
+    gate: Gate, desk: Desk
+) -> None:
+    """A delivery may put a reminder on hold (do-not-disturb) while the watch is looking without
+    asking do-not-disturb (nothing waited when it began): that look must not release it."""
+    released: list[list[Held]] = []
+    gate.on_release = released.append
+    desk.state = {"dnd": True}
+
+    def observe(now: datetime, dnd: bool) -> Observation:
+        if not dnd and not gate.describe()["waiting"]:
+            gate.hold(Held("tip", Kind.TIP, Message("t", "b", "s"), (), T0, T0 + timedelta(minutes=40)))
+        seen = desk.observe(now, dnd)
+        return replace(seen, dnd=seen.dnd and dnd)  # as the monitor: not asked, not busy
+
+    gate.use(observe)
+    gate.tick()
+    assert released == []
+    gate.tick()  # this one asks: still busy
+    assert released == []
+    assert gate.describe()["waiting"] == ["tip"]
+    desk.state = {}
+    gate.tick()
+    assert [[h.name for h in batch] for batch in released] == [["tip"]]
