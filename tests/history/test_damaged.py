@@ -229,3 +229,24 @@ def test_the_full_check_still_runs_by_default(paths: Paths) -> None:
         History.open(paths.history_db)
     History.open(paths.history_db, check=False).close()  # the header is fine: opening works
     assert paths.history_db.read_bytes() == damaged
+
+
+def test_processes_racing_over_one_damaged_history_move_it_once_and_lose_nothing(paths: Paths) -> None:
+    write_garbage(paths)
+    racers = [
+        subprocess.Popen(
+            [*calmcoach_argv(), "log", "water"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
+    results = [(racer.wait(timeout=120), *racer.communicate()) for racer in racers]
+    assert [code for code, _, _ in results] == [0, 0, 0, 0], results
+    asides = sorted(paths.history_db.parent.glob("history.sqlite3.damaged-*"))
+    assert [a.name for a in asides if not a.name.endswith(("-wal", "-shm"))] == [asides[0].name]
+    assert asides[0].read_bytes() == GARBAGE  # moved once, never replaced by a newer file
+    moved = [err for _, _, err in results if "; moved it to " in err]
+    others = [err for _, _, err in results if "another calmcoach process has moved it aside" in err]
+    assert len(moved) == 1, results
+    assert len(moved) + len(others) + [err for _, _, err in results].count("") == 4, results
+    with History.open(paths.history_db) as history:
+        assert history.count("water") == 4  # every process's glass is in the new history
