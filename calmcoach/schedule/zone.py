@@ -9,9 +9,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from calmcoach.schedule.hints import did_you_mean
-from calmcoach.schedule.values import Invalid, describe
-
 UTC = ZoneInfo("UTC")
 # Lookups of a bad key raise any of these: not found (KeyError), an absolute or ".." path or a NUL
 # (ValueError), a folder such as "Europe" or a name too long for the file system (OSError).
@@ -60,6 +57,11 @@ def system_zone(environ: Mapping[str, str] | None = None, root: Path = Path("/")
 
 def zone(value: object) -> ZoneInfo:
     """Given an IANA zone name like "Europe/Berlin", return the zone; raise Invalid otherwise."""
+    # Imported here: `system_zone()` is on the path of every quick command (`log water`), and
+    # these pull in the schedule's value checkers and model, which only validation needs.
+    from calmcoach.schedule.hints import did_you_mean
+    from calmcoach.schedule.values import Invalid, describe
+
     if not isinstance(value, str) or not value.strip():
         raise Invalid(f'expected a time zone name like "Europe/Berlin", got {describe(value)}')
     found = _named(value.strip())

@@ -78,7 +78,8 @@ def test_the_fast_path_imports_neither_the_loader_nor_the_reminder_checks(
 ) -> None:
     probe = (
         "import sys; from calmcoach.cli import main; code = main(sys.argv[1:]); "
-        "print(code, 'calmcoach.schedule.loader' in sys.modules, 'calmcoach.planner' in sys.modules)"
+        "print(code, 'calmcoach.schedule.loader' in sys.modules, 'calmcoach.planner' in sys.modules, "
+        "'calmcoach.schedule.values' in sys.modules)"
     )
 
     def log_water() -> str:
@@ -92,8 +93,8 @@ def test_the_fast_path_imports_neither_the_loader_nor_the_reminder_checks(
         assert done.stderr == ""
         return done.stdout.splitlines()[-1]
 
-    assert log_water() == "0 True True"  # the first run validates the whole schedule
-    assert log_water() == "0 False False"
+    assert log_water() == "0 True True True"  # the first run validates the whole schedule
+    assert log_water() == "0 False False False"  # not even the value checkers
 
 
 def test_a_zone_left_to_the_system_is_looked_up_each_time(
