@@ -159,7 +159,7 @@ class Service:
         try:
             self.files = list(schedule_files(self.options.schedule_given, self.paths))
             schedule, zone_identity = self._load_schedule(self.files)
-            self._follow_zone(schedule, zone_identity)
+            self._follow_zone(zone_identity)
             store = StateStore(self.paths.state / STATE_FILE)
             now = self.clock.now(schedule.settings.timezone)
             state = store.load()
@@ -217,7 +217,8 @@ class Service:
         follows = schedule.settings.timezone is zone
         return schedule, self.zones.identity(zone) if follows else None
 
-    def _follow_zone(self, schedule: Schedule, identity: str | None) -> None:
+    def _follow_zone(self, identity: str | None) -> None:
+        """Given the identity of the system zone the schedule follows (None: it names its own), keep it."""
         self.follows_system_zone = identity is not None
         self._zone_identity = identity
 
@@ -583,7 +584,7 @@ class Service:
                 self.core.schedule = schedule
                 now = self.clock.now(schedule.settings.timezone)
                 self.book.install(schedule, self.core.state.last_fired, self.core.state.snoozed, now)
-            self._follow_zone(schedule, zone_identity)
+            self._follow_zone(zone_identity)
             self.files = files
             self.reload_error = None
             log.info(
