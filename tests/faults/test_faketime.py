@@ -57,6 +57,14 @@ def next_runs(service: Running) -> dict[str, datetime]:
     return {r["name"]: datetime.fromisoformat(r["next"]) for r in status["reminders"] if r.get("next")}
 
 
+def set_offset(path: Path, offset: str) -> None:
+    """Give libfaketime a new offset atomically: it re-reads the file at every clock reading, and
+    a file caught empty half way through a rewrite would read as a jump to "+0" and back."""
+    staging = path.with_suffix(".new")
+    staging.write_text(offset + "\n")
+    staging.replace(path)
+
+
 def service_now(service: Running) -> datetime:
     return datetime.fromisoformat(service.request("status")["result"]["now"])
 
@@ -87,7 +95,7 @@ def test_a_suspend_then_the_clock_set_back_on_the_real_service(paths: Paths, tmp
         water_before = service.log().count(
             "delivered water (hydration) via terminal"
         )  # a 10-minute mark may pass
-        offset.write_text("+7200\n")
+        set_offset(offset, "+7200")
         log = service.wait_log("delivered tip (tip) via terminal", timeout=30)
         log = service.wait_log("delivered water (hydration) via terminal", count=water_before + 1, timeout=30)
         after = next_runs(service)
@@ -95,7 +103,7 @@ def test_a_suspend_then_the_clock_set_back_on_the_real_service(paths: Paths, tmp
         assert timedelta(0) < after["water"] - (real_now + timedelta(hours=2)) <= timedelta(minutes=11)
         jumped = log.count("delivered water (hydration) via terminal")
         # Set back an hour: the tip's time lies ahead again, but it already fired today.
-        offset.write_text("+3600\n")
+        set_offset(offset, "+3600")
         wait_for(
             lambda: service_now(service) < tip_at,
             timeout=10,
