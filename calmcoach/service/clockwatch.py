@@ -52,6 +52,8 @@ IN_Q_OVERFLOW = 0x4000
 WATCH_MASK = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE
 _EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then the name)
 ZONE_FILES = frozenset({"localtime", "timezone"})
+READ_TRIES = 5  # readings of the clocks' offset tried until two monotonic readings are close
+READ_SPREAD_S = 0.05
 
 
 class _Timespec(ctypes.Structure):
@@ -204,7 +206,18 @@ class Offset:
 
     @classmethod
     def read(cls, clock: Clock) -> Offset:
-        return cls(clock.now(UTC).timestamp() - clock.monotonic())
+        """Given a clock, return its offset, read between two monotonic readings close together.
+
+        A thread descheduled between the two readings (a loaded machine) would otherwise see a
+        jump that never happened.
+        """
+        for _ in range(READ_TRIES):
+            before = clock.monotonic()
+            wall = clock.now(UTC).timestamp()
+            after = clock.monotonic()
+            if after - before <= READ_SPREAD_S:
+                break
+        return cls(wall - (before + after) / 2)
 
     def jump_to(self, later: Offset) -> float:
         """Given a later reading, return how far the wall clock jumped in between (+ forward)."""

@@ -20,7 +20,7 @@ import pytest
 
 from calmcoach.paths import Paths
 from calmcoach.planner import next_firing
-from calmcoach.service.clockwatch import FolderWatch, WallTimer
+from calmcoach.service.clockwatch import FolderWatch, Offset, WallTimer
 from calmcoach.service.daemon import Service, ServiceOptions
 from calmcoach.service.state import StateStore
 from tests.desktop import wait_until
@@ -273,3 +273,20 @@ def test_without_the_re_plan_water_would_step_from_the_window_in_athens() -> Non
     assert next_firing(water, schedule.settings, local(ATHENS, "2099-05-06 10:05")) == local(
         ATHENS, "2099-05-06 10:30"
     )
+
+
+def test_an_offset_read_across_a_pause_of_the_thread_is_read_again() -> None:
+    """Descheduled between the readings, the offset would show a jump that never happened."""
+    wall = datetime(2099, 5, 6, 10, 0, tzinfo=UTC)
+
+    class Paused:
+        def __init__(self) -> None:
+            self.readings = iter([10.0, 12.0, 12.0, 12.0])  # a 2 s pause in the first reading
+
+        def now(self, tz: tzinfo | None = None) -> datetime:
+            return wall
+
+        def monotonic(self) -> float:
+            return next(self.readings)
+
+    assert Offset.read(Paused()).seconds == wall.timestamp() - 12.0
