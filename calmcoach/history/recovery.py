@@ -14,7 +14,10 @@ calmcoach.history.store). The service runs the full check each time it starts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -63,3 +66,46 @@ def _set_aside(damaged: HistoryDamaged, now: datetime) -> str:
         f"the history database {path} is damaged ({damaged.detail}); moved it to {aside}, kept as it "
         f"was for recovery (sqlite3 {aside} .recover > recovered.sql), and started a new history"
     )
+
+
+# -- a history kept open (the service) ---------------------------------------------------------
+
+
+def is_at_path(history: History) -> bool:
+    """Given an open history, return whether its file is still the one at its path: False once
+    another process has moved it aside (and perhaps started a new one there). One stat call.
+
+    True when the file's identity was not known at opening: nothing to compare it with.
+    """
+    if history.identity is None:
+        return True
+    try:
+        info = history.path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # cannot tell; using the open file is no worse than before
+    return (info.st_dev, info.st_ino) == history.identity
+
+
+@contextmanager
+def kept_in_place(path: Path) -> Iterator[None]:
+    """Given the database path, hold a shared lock on its folder while the caller reads or writes
+    through a connection it checked with `is_at_path`, so no other process moves the file between
+    the check and the write (which would put the write in the damaged copy set aside).
+
+    `set_aside` and `set_aside_if_same` take the same lock exclusively (an flock on the folder
+    itself, calmcoach.history.store), so a move waits for the write, and the write for a move.
+    Take it only around work that does not move the file itself: two locks on the folder from one
+    process would wait for each other. Without a folder there is no file to move: no lock then.
+    """
+    try:
+        descriptor = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
