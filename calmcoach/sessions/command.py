@@ -229,6 +229,6 @@ def record_session(ctx: Context, prepared: Prepared, started_at: datetime, resul
     from calmcoach.sessions import guided
 
     try:
-        guided.record(ctx.paths.history_db, prepared.timeline, started_at, result)
+        guided.record(ctx.paths.history_db, prepared.timeline, started_at, result, warn=ctx.warn)
     except CalmcoachError as error:
         ctx.warn(f"the session was not recorded in the history: {error.message}")

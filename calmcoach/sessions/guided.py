@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -102,6 +102,7 @@ def _unspoken(text: str) -> float:
 
 if TYPE_CHECKING:
     from calmcoach.content.routines import Routine
+    from calmcoach.history import History
 
 
 def stretch_plan(
@@ -281,11 +282,23 @@ def save(prepared: Prepared, path: Path, events: Path | None = None) -> Saved:
     return Saved(path, prepared.audio.seconds, len(prepared.audio.placements), events)
 
 
-def record(history_db: Path, timeline: Timeline, started_at: datetime, result: SessionResult) -> None:
-    """Record a session that ran in the history; raise CalmcoachError when the store cannot be used."""
-    from calmcoach.history import History
+def record(
+    history_db: Path,
+    timeline: Timeline,
+    started_at: datetime,
+    result: SessionResult,
+    *,
+    warn: Callable[[str], None] | None = None,
+) -> None:
+    """Record a session that ran in the history; raise CalmcoachError when the store cannot be used.
 
-    with History.open(history_db) as history:
+    A damaged history is moved aside and the session recorded in a new one, as the other commands
+    do (calmcoach.history.recovery), with one message to `warn` (the command's stderr), or to the
+    log without it. Opened without the full check, which reads every page, like theirs.
+    """
+    from calmcoach.history.recovery import with_history
+
+    def write(history: History) -> None:
         history.record_session(
             timeline.kind,
             timeline.name,
@@ -294,3 +307,12 @@ def record(history_db: Path, timeline: Timeline, started_at: datetime, result: S
             result.cycles_done,
             result.completed,
         )
+
+    # The time now only names the copy set aside; the session keeps its own start time.
+    with_history(history_db, write, now=datetime.now(UTC), warn=warn or _log_warning)
+
+
+def _log_warning(text: str) -> None:
+    import logging
+
+    logging.getLogger("calmcoach.sessions").warning("%s", text)
