@@ -8,7 +8,7 @@ what happened, and a minute covers clocks that disagree a little.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from calmcoach.units import parse_clock, parse_duration
 
@@ -26,7 +26,9 @@ def parse_at(text: str, now: datetime, tz: tzinfo) -> datetime:
     moment = _ago(value, now) or _clock_today(value, now, tz) or _iso(value, tz)
     if moment is None:
         raise ValueError(f"{_EXPECTED}, got {text!r}")
-    if moment - now > FUTURE_SLACK:
+    # In UTC: subtracting two datetimes that share a ZoneInfo compares their wall clocks, which on
+    # the night summer time starts would let "02:59" (an instant after 03:10) through.
+    if moment.astimezone(UTC) - now.astimezone(UTC) > FUTURE_SLACK:
         hint = " (for yesterday, give the date: YYYY-MM-DDTHH:MM)" if len(value) <= 5 else ""
         raise ValueError(f"{text!r} is in the future ({moment:%Y-%m-%d %H:%M %Z}){hint}")
     return moment
@@ -40,9 +42,12 @@ def _ago(value: str, now: datetime) -> datetime | None:
     else:
         return None
     try:
-        return now - parse_duration(body)
+        elapsed = parse_duration(body)
     except ValueError:
         return None
+    # In UTC: "90m ago" is 90 real minutes, also across a change to or from summer time (wall-clock
+    # arithmetic in the zone would be an hour off), shown in now's zone.
+    return (now.astimezone(UTC) - elapsed).astimezone(now.tzinfo)
 
 
 def _clock_today(value: str, now: datetime, tz: tzinfo) -> datetime | None:
@@ -50,7 +55,7 @@ def _clock_today(value: str, now: datetime, tz: tzinfo) -> datetime | None:
         clock = parse_clock(value)
     except ValueError:
         return None
-    return datetime.combine(now.astimezone(tz).date(), clock, tzinfo=tz)
+    return _real(datetime.combine(now.astimezone(tz).date(), clock, tzinfo=tz), tz)
 
 
 def _iso(value: str, tz: tzinfo) -> datetime | None:
@@ -62,4 +67,13 @@ def _iso(value: str, tz: tzinfo) -> datetime | None:
         return None
     # An instant given with another offset is kept in the schedule's zone, so that `log undo`,
     # `today` and the export show it at the same local time as `log` did.
-    return moment.astimezone(tz) if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+    return moment.astimezone(tz) if moment.tzinfo is not None else _real(moment.replace(tzinfo=tz), tz)
+
+
+def _real(moment: datetime, tz: tzinfo) -> datetime:
+    """Given a wall-clock time in the zone, return it as the zone's clock shows that instant.
+
+    The same for every time but those in the hour skipped when summer time starts: "02:30" that
+    night is read with the offset before the change, the instant the clock shows as 03:30.
+    """
+    return moment.astimezone(UTC).astimezone(tz)
