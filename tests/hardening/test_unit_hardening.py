@@ -21,7 +21,7 @@ import pytest
 from calmcoach.paths import Paths
 from calmcoach.service.control import ControlClient, ServiceNotRunning
 from tests.desktop import Notifications
-from tests.service.conftest import START_TIMEOUT_S, wait_for
+from tests.service.conftest import START_TIMEOUT_S, far_from_now, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT = REPO / "systemd" / "calmcoach.service"
@@ -141,7 +141,9 @@ def test_the_service_delivers_under_the_restrictions(
     notifications: Notifications, paths: Paths, short_runtime: Path, tmp_path: Path
 ) -> None:
     schedule = tmp_path / "s.toml"
-    schedule.write_text('[[reminder]]\nname = "water"\nkind = "hydration"\nat = ["03:33"]\n')
+    # No zone named: the system's. Twelve hours away, so the one notification is the triggered one.
+    never = far_from_now(None)
+    schedule.write_text(f'[[reminder]]\nname = "water"\nkind = "hydration"\nat = ["{never}"]\n')
     log = (tmp_path / "service.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-c", RESTRICTED, "run", "--schedule", str(schedule)],

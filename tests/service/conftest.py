@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,19 @@ say = ["notification"]
 [[reminder]]
 name = "tip"
 kind = "tip"
-at = ["03:33"]
+at = ["{never}"]
 say = ["notification"]
 """
+
+
+def far_from_now(zone: tzinfo | None = UTC) -> str:
+    """Given a zone (None: the system's), return the time of day 12 hours from now there, "HH:MM".
+
+    A reminder `at` that time fires only when a test triggers it: no test runs for hours. A fixed
+    time such as "03:33" does fire on its own when the suite happens to run across it.
+    """
+    now = datetime.now(zone) if zone is not None else datetime.now().astimezone()
+    return f"{now + timedelta(hours=12):%H:%M}"
 
 
 @pytest.fixture(autouse=True)
@@ -142,7 +153,7 @@ def start_service(paths: Paths, schedule: Path, *extra: str, env: dict[str, str]
 @pytest.fixture
 def schedule_file(tmp_path: Path) -> Path:
     path = tmp_path / "schedule.toml"
-    path.write_text(SCHEDULE)
+    path.write_text(SCHEDULE.format(never=far_from_now()))
     return path
 
 

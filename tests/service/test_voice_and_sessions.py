@@ -11,8 +11,9 @@ import pytest
 
 from calmcoach.paths import Paths
 from tests.desktop import Notifications
-from tests.service.conftest import start_service, wait_for
+from tests.service.conftest import far_from_now, start_service, wait_for
 
+# Both reminders fire only when triggered: `never` is 12 hours away (far_from_now).
 SCHEDULE = """\
 [settings]
 timezone = "UTC"
@@ -22,14 +23,14 @@ patterns = { slow = { inhale = 20, exhale = 20 } }
 [[reminder]]
 name = "breathe"
 kind = "breathing"
-at = ["03:33"]
+at = ["{never}"]
 pattern = "slow"
 cycles = 3
 
 [[reminder]]
 name = "water"
 kind = "hydration"
-at = ["03:33"]
+at = ["{never}"]
 say = ["voice"]
 """
 
@@ -64,7 +65,7 @@ def test_voice_reminder_and_a_session_stopped_by_sigterm(
     paths: Paths, tmp_path: Path, capture: Path, notifications: Notifications
 ) -> None:
     schedule = tmp_path / "voice.toml"
-    schedule.write_text(SCHEDULE)
+    schedule.write_text(SCHEDULE.replace("{never}", far_from_now()))
     service = start_service(paths, schedule, "--session-lead", "0s")
     try:
         assert service.cli("trigger", "water").returncode == 0
