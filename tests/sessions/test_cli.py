@@ -11,11 +11,13 @@ import pytest
 
 from calmcoach.content.patterns import BUILT_IN
 from calmcoach.content.routines import ROUTINES, SAFETY_LINE
+from calmcoach.context import Context
 from calmcoach.history import History
 from calmcoach.paths import Paths
 from calmcoach.sessions import stamps
 from calmcoach.sessions.audio import SAMPLE_RATE, read_wav
 from calmcoach.sessions.onsets import detect_onsets, match_onsets
+from tests.sessions.fakes import FakeClock
 from tests.support import Cli
 
 
@@ -219,10 +221,12 @@ def test_stretch_unknown_routine_is_a_usage_error(cli: Cli) -> None:
 def test_stretch_save_counts_down_each_side_and_always_carries_the_safety_line(
     cli: Cli, paths: Paths, tmp_path: Path
 ) -> None:
-    stamps.mark_safety_said(paths.state, date.today())  # said today: a saved file still has it
+    clock = FakeClock()  # the command's "today" is the day marked, even if the test runs across midnight
+    stamps.mark_safety_said(paths.state, clock.now().date())  # said today: a saved file still has it
     wav, events = tmp_path / "d.wav", tmp_path / "d.jsonl"
     result = cli(
-        ["stretch", "desk-quick", "--no-voice", "--tone", "--save", str(wav), "--events", str(events)]
+        ["stretch", "desk-quick", "--no-voice", "--tone", "--save", str(wav), "--events", str(events)],
+        Context(paths=paths, clock=clock),
     )
     assert result.code == 0, result.stderr
     given = events_of(events)
