@@ -146,7 +146,14 @@ def start_service(paths: Paths, schedule: Path, *extra: str, env: dict[str, str]
         except ServiceNotRunning:
             return False
 
-    wait_for(answers, timeout=START_TIMEOUT_S, what="the service's control socket")
+    try:
+        wait_for(answers, timeout=START_TIMEOUT_S, what="the service's control socket")
+    except BaseException:
+        # A service that never answered must not outlive the test (and hold the bus, the lock).
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        raise
     return running
 
 
