@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from calmcoach.paths import Paths
 from calmcoach.service.control import MAX_MESSAGE, ControlClient
 from calmcoach.service.daemon import Service, ServiceOptions
+from tests.service.conftest import far_from_now
 from tests.service.fakes import FakeClock, FakeOutputs
 
 FUZZ = settings(
@@ -39,7 +40,7 @@ timezone = "UTC"
 [[reminder]]
 name = "water"
 kind = "hydration"
-at = ["03:33"]
+at = ["{never}"]
 """
 COMMANDS = ["status", "pause", "resume", "snooze", "trigger", "reload"]
 
@@ -51,11 +52,12 @@ def service(tmp_path: Path) -> Iterator[Service]:
         config=tmp_path / "config", state=tmp_path / "state", cache=tmp_path / "cache", runtime=runtime
     )
     schedule = tmp_path / "s.toml"
-    schedule.write_text(SCHEDULE)
+    # The scheduler plans the first run from the real clock, not the fake one: 12 hours away.
+    schedule.write_text(SCHEDULE.format(never=far_from_now()))
     outputs = FakeOutputs()
     svc = Service(
         paths,
-        FakeClock(datetime(2099, 5, 6, 10, 0, tzinfo=UTC)),  # far from the real clock: nothing fires
+        FakeClock(datetime(2099, 5, 6, 10, 0, tzinfo=UTC)),  # its pauses and snoozes lie far ahead
         ServiceOptions(schedule_given=[schedule]),
         outputs_factory=lambda _: outputs,
     )
