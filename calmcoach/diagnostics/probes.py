@@ -230,9 +230,13 @@ def examine(
     from calmcoach.diagnostics.presence import presence_check
 
     presence, presence_facts = presence_check(environ)
-    checks = [bus, server, backend, *speech, presence]
+    from calmcoach.diagnostics.history import history_check
+
+    history, history_facts = history_check(paths.history_db)
+    checks = [bus, server, backend, *speech, presence, history]
     if send_test:
         checks += [test_notification(notifier), test_voice(paths, voice)]
     facts = {"session_bus": address, "server": info, "backend": backend_name, **voice_facts}
     facts["presence"] = presence_facts
+    facts["history"] = history_facts
     return Report(tuple(checks), facts)
