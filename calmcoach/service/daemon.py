@@ -38,7 +38,7 @@ from calmcoach.presence.policy import Held, Return
 from calmcoach.schedule.model import Reminder, Schedule, Settings
 from calmcoach.service.clockwatch import FolderWatch, Offset, WallTimer, ZoneSource
 from calmcoach.service.control import CommandError, ControlServer
-from calmcoach.service.dispatch import Core, Dispatcher, Outputs, Sessions, recent_json
+from calmcoach.service.dispatch import Core, Dispatcher, Outputs, Sessions, WarmsUp, recent_json
 from calmcoach.service.jobs import MANUAL_PREFIX, JobBook, make_scheduler
 from calmcoach.service.lock import InstanceLock
 from calmcoach.service.replan import Anchors, replan
@@ -243,8 +243,12 @@ class Service:
         from apscheduler.events import EVENT_JOB_MISSED
 
         assert self.core is not None and self.dispatcher is not None
-        self.scheduler = make_scheduler(on_wait=self._follow_wait)
-        self.book = JobBook(self.scheduler, self.dispatcher.fire, next_firing=self.anchors.next_firing)
+        self.scheduler = make_scheduler(on_wait=self._follow_wait, look_ahead=self._look_ahead)
+        # Each output is loaded a few seconds before the first reminder that needs it (jobs.WarmUp).
+        warm = self.outputs.warm_ups() if isinstance(self.outputs, WarmsUp) else None
+        self.book = JobBook(
+            self.scheduler, self.dispatcher.fire, next_firing=self.anchors.next_firing, warm=warm
+        )
         dispatcher = self.dispatcher
 
         def on_missed(event: Any) -> None:
@@ -257,6 +261,11 @@ class Service:
         self.scheduler.add_listener(on_missed, EVENT_JOB_MISSED)
         self.book.install(schedule, self.core.state.last_fired, self.core.state.snoozed, now)
         self.scheduler.start()
+
+    def _look_ahead(self, wait: float | None) -> float | None:
+        """The scheduler is about to sleep `wait` s: wake it sooner for a warm-up (JobBook.look_ahead)."""
+        book = self.book
+        return wait if book is None else book.look_ahead(wait)
 
     def _make_presence(self, schedule: Schedule) -> Gate | None:
         if not self.options.presence:

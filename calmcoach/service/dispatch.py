@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from calmcoach.clock import Clock
 from calmcoach.content.tips import Rotation, Tip
@@ -55,6 +55,15 @@ class Outputs(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class WarmsUp(Protocol):
+    """Outputs that can be loaded ahead of the first reminder that needs them (ServiceOutputs)."""
+
+    def warm_ups(self) -> dict[Channel, Callable[[], None]]:
+        """Return, per output, what loads it (run once, on that output's executor)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ Deliverer's own lines (warnings, recoveries) go to the service's log.
 
 The speaker is built from the settings' voice; it loads pyttsx3 and espeak-ng only when it
 first speaks (its start-up check asks a child process). Breathing and stretch sessions share it,
-so one engine serves every voice.
+so one engine serves every voice. Likewise plyer's backend and the bus connection wait for the
+first notification. The scheduler loads each a few seconds before the first reminder that needs
+it (`warm_ups`, planned by `calmcoach.service.jobs.WarmUp`), so that reminder is not late.
 
 The service idles for hours between reminders. What start-up and each delivery allocate and
 free stays in glibc's heaps unless it is handed back, so the outputs hand it back after their
@@ -22,6 +24,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from calmcoach.errors import DeliveryError
 from calmcoach.outputs import Message, Speaker
 from calmcoach.paths import Paths
 from calmcoach.schedule.model import Channel, Settings, VoiceSettings
@@ -96,6 +99,43 @@ class ServiceOutputs:
         """
         try:
             self.deliverer.probe()
+        finally:
+            self.release_memory()
+
+    def warm_ups(self) -> dict[Channel, Callable[[], None]]:
+        """Return what loads each output ahead of its first reminder (see jobs.WarmUp)."""
+        return {Channel.NOTIFICATION: self.warm_notifications, Channel.VOICE: self.warm_voice}
+
+    def warm_notifications(self) -> None:
+        """Load plyer's backend and connect to the bus now (a job on the default pool)."""
+        from calmcoach.outputs.notify import PlyerNotifier
+
+        notifier = self.deliverer.notifier
+        if isinstance(notifier, PlyerNotifier):
+            self._warm("notifications", notifier.warm)
+
+    def warm_voice(self) -> None:
+        """Start the speech engine now (a job on the speech executor's thread).
+
+        With the voice turned off, spoken reminders fall back to notifications: load those instead.
+        """
+        from calmcoach.outputs.voice import TtsSpeaker
+
+        speaker = self.deliverer.speaker
+        if isinstance(speaker, TtsSpeaker):
+            self._warm("the voice", speaker.warm)
+        elif speaker is None:
+            self.warm_notifications()
+
+    def _warm(self, what: str, warm: Callable[[], None]) -> None:
+        # A failure is not reported here: the reminder tries the output itself, reports it once
+        # if it is broken, and falls back.
+        try:
+            warm()
+        except DeliveryError as error:
+            log.debug("could not load %s ahead of the first reminder: %s", what, error.message)
+        else:
+            log.debug("loaded %s ahead of the first reminder", what)
         finally:
             self.release_memory()
 

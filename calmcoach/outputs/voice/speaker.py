@@ -104,6 +104,21 @@ class TtsSpeaker:
             return problem
         return NO_PLAYER if self._player is None else None
 
+    def warm(self) -> None:
+        """Start the speech engine now (pyttsx3 and espeak-ng load on its thread), ahead of the first
+        phrase; raise DeliveryError when it cannot start.
+
+        The service calls this a few seconds before its first spoken reminder: until then espeak-ng
+        stays out of the process (see `check`), and the phrase itself is not known yet (it is worded
+        when the reminder fires). With the engine running, a phrase takes about 10-15 ms to
+        synthesize, the same for the first as for the later ones (measured with espeak-ng 1.51).
+        """
+        if self._closed:
+            raise DeliveryError("the speaker is closed")
+        problem = self._engine.problem()
+        if problem is not None:
+            raise DeliveryError(problem)
+
     def synthesize(self, text: str) -> Path:
         """Return a cached mono 16-bit WAV of `text`, trimmed of leading and trailing silence,
         synthesizing it first when it is not cached yet."""
