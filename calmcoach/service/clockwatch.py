@@ -23,7 +23,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
-import hashlib
 import logging
 import os
 import struct
@@ -257,6 +256,10 @@ class ZoneSource:
         """Given a zone from `zone()`, return what tells it apart from another."""
         if zone.key and zone.key != "localtime":
             return zone.key
+        # hashlib loads OpenSSL's libcrypto (about 0.5 MiB resident); only a zone without a name
+        # needs it, so it is imported here rather than by every service.
+        import hashlib
+
         try:
             return "localtime:" + hashlib.sha256((self.folder / "localtime").read_bytes()).hexdigest()
         except OSError:

@@ -7,7 +7,6 @@ modification time when it was made; cache_prune.py removes the least recently us
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -29,6 +28,9 @@ def normalize_text(text: str) -> str:
 
 def cache_key(text: str, voice: VoiceSettings) -> str:
     """Given the (normalized) text and the voice settings, return a stable hex digest naming the clip."""
+    # Imported here: hashlib loads OpenSSL's libcrypto, which the service needs only once it speaks.
+    import hashlib
+
     fields = [FORMAT_VERSION, text, voice.voice or "", voice.rate, round(voice.volume, 4)]
     encoded = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()[:32]
