@@ -8,13 +8,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import io
 import sys
 import traceback
 from collections.abc import Sequence
 
 from calmcoach import __version__
 from calmcoach.context import Context
-from calmcoach.errors import EXIT_FAILURE, EXIT_USAGE, CalmcoachError
+from calmcoach.errors import EXIT_FAILURE, EXIT_USAGE, CalmcoachError, readable
 from calmcoach.paths import Paths
 
 # The order is the order of `calmcoach --help`.
@@ -76,19 +77,22 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(command_named(argv))
     ctx = ctx or Context(paths=Paths.from_environment())
+    said = io.StringIO()
     try:
         # argparse prints usage errors and --help to the process streams; send them to ours.
-        with contextlib.redirect_stdout(ctx.stdout), contextlib.redirect_stderr(ctx.stderr):
+        with contextlib.redirect_stdout(ctx.stdout), contextlib.redirect_stderr(said):
             args = parser.parse_args(argv)
     except SystemExit as stop:  # argparse reports usage errors by exiting; return the code instead
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    finally:
+        ctx.stderr.write(readable(said.getvalue()))
     ctx.debug = args.debug
     try:
         code: int = args.func(args, ctx)
     except CalmcoachError as error:
         if args.debug:
             traceback.print_exc(file=ctx.stderr)
-        print(error.message, file=ctx.stderr)
+        print(readable(error.message), file=ctx.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
@@ -100,8 +104,8 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
             traceback.print_exc(file=ctx.stderr)
         else:
             print(
-                f"calmcoach: internal error: {type(error).__name__}: {error} "
-                "(run with --debug for the traceback, and please report it)",
+                readable(f"calmcoach: internal error: {type(error).__name__}: {error} ")
+                + "(run with --debug for the traceback, and please report it)",
                 file=ctx.stderr,
             )
         return EXIT_FAILURE

@@ -6,11 +6,23 @@ raises them with words a person can act on; tracebacks are shown only with `--de
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+
+# A message never repeats a huge argument in full (a 20,000-character value made a 20,000-character
+# error): any run of more than _LONGEST_WORD characters without a space is cut to its start.
+_LONGEST_WORD = 1000
+_KEPT_OF_A_LONG_WORD = 200
+_LONG_WORD = re.compile(rf"\S{{{_LONGEST_WORD + 1},}}")
+
+
+def readable(message: str) -> str:
+    """Given a message for the person, return it with every over-long word cut to its start."""
+    return _LONG_WORD.sub(lambda m: f"{m[0][:_KEPT_OF_A_LONG_WORD]}... ({len(m[0])} characters)", message)
 
 
 class CalmcoachError(Exception):

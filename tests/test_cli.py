@@ -161,3 +161,14 @@ def test_the_command_is_told_from_the_arguments_only_when_plain(argv: list[str],
 def test_help_still_lists_every_command(cli: Cli) -> None:
     listed = cli(["--help"]).stdout
     assert all(f"    {name} " in listed or f"    {name}\n" in listed for name in cli_module.COMMANDS)
+
+
+def test_readable_cuts_only_words_too_long_to_read() -> None:
+    from calmcoach.errors import readable
+
+    path = "/tmp/" + "a" * 990  # 995 characters: kept whole
+    assert readable(f"cannot read {path}: no such file") == f"cannot read {path}: no such file"
+    huge = "x" * 20_000
+    assert readable(f"unknown pattern '{huge}'; try --list") == (
+        f"unknown pattern '{'x' * 199}... (20003 characters) try --list"
+    )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from calmcoach.commands.common import add_schedule_option, load_schedule
 from calmcoach.errors import EXIT_OK, EXIT_USAGE, CalmcoachError
+from calmcoach.units import cut
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -79,7 +80,7 @@ def parse_hours(text: str | None) -> float:
     if not 0 < hours <= MAX_HOURS:  # also refuses nan and inf
         raise CalmcoachError(
             f"calmcoach agenda: --hours expects a number of hours above 0 and at most "
-            f"{MAX_HOURS:g} (31 days), got {text!r}",
+            f"{MAX_HOURS:g} (31 days), got {cut(text)!r}",
             exit_code=EXIT_USAGE,
         )
     return hours
@@ -95,7 +96,7 @@ def parse_start(text: str) -> datetime:
     except ValueError:
         raise CalmcoachError(
             f"calmcoach agenda: --from expects an ISO 8601 date and time like 2026-03-29T08:00 "
-            f"or 2026-03-29T08:00+02:00, got {text!r}",
+            f"or 2026-03-29T08:00+02:00, got {cut(text)!r}",
             exit_code=EXIT_USAGE,
         ) from None
 

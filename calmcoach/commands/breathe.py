@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from calmcoach.units import cut
+
 if TYPE_CHECKING:
     from calmcoach.content.patterns import BreathingPattern, PhaseKind
     from calmcoach.context import Context
@@ -124,7 +126,7 @@ def parse_cues(given: list[str]) -> dict[PhaseKind, CueStyle]:
         if phase not in PHASE_NAMES or how not in CUE_CHOICES:
             raise CalmcoachError(
                 f"--cue: expected PHASE=HOW with PHASE one of {', '.join(PHASE_NAMES)} and HOW one of "
-                f"{', '.join(CUE_CHOICES)}, got {item!r}",
+                f"{', '.join(CUE_CHOICES)}, got {cut(item)!r}",
                 exit_code=EXIT_USAGE,
             )
         styles[PhaseKind(phase)] = CueStyle(voice=how in ("voice", "both"), tone=how in ("tone", "both"))

@@ -50,7 +50,7 @@ def summary(schedule: Schedule) -> list[str]:
 
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
-    from calmcoach.errors import ScheduleError
+    from calmcoach.errors import ScheduleError, readable
     from calmcoach.schedule.loader import load_files
 
     files = schedule_files([*args.files, *args.schedule], ctx.paths)
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         schedule = load_files(files)
     except ScheduleError as error:
         for problem in error.problems:
-            print(problem, file=ctx.stderr)
+            print(readable(str(problem)), file=ctx.stderr)
         touched = len({problem.file for problem in error.problems})
         ctx.warn(f"{_plural(len(error.problems), 'problem')} in {_plural(touched, 'file')}")
         return EXIT_FAILURE

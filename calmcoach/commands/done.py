@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from calmcoach.commands.common import add_schedule_option
 from calmcoach.commands.log import add_when_option
+from calmcoach.units import cut
 
 if TYPE_CHECKING:
     from calmcoach.context import Context
@@ -45,14 +46,14 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
         last = history.last_delivery(args.name)
         if last is None and reminder is None:
             known = ", ".join(r.name for r in schedule.reminders) or "none"
-            raise usage_error("done", f"no reminder named {args.name!r} (the schedule has: {known})")
+            raise usage_error("done", f"no reminder named {cut(args.name)!r} (the schedule has: {known})")
         marked = history.mark_acted(args.name, at)
         kind = last.kind if last is not None else str(reminder.kind if reminder else "")
         when = " by then" if args.at else " yet"
         said = (
-            f"Marked {args.name!r} as done."
+            f"Marked {cut(args.name)!r} as done."
             if marked
-            else f"No delivery of {args.name!r} is recorded{when}, so nothing to mark."
+            else f"No delivery of {cut(args.name)!r} is recorded{when}, so nothing to mark."
         )
         if kind == Kind.HYDRATION.value:
             history.log_water(GLASS_ML, at)

@@ -17,6 +17,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from calmcoach.commands.common import add_schedule_option
+from calmcoach.units import cut
 
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo
@@ -121,9 +122,9 @@ def _stress(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 10, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 10, got {cut(text)!r}") from None
     if not 0 <= value <= 10:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 10, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 10, got {cut(text)!r}")
     return value
 
 

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from calmcoach.commands.common import add_schedule_option
+from calmcoach.units import cut
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -20,7 +21,7 @@ def _days(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {cut(text)!r}") from None
     if not 1 <= value <= MAX_DAYS:
         raise argparse.ArgumentTypeError(f"expected 1 to {MAX_DAYS} days, got {value}")
     return value

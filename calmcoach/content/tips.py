@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from calmcoach.errors import EXIT_USAGE, CalmcoachError
+from calmcoach.units import cut
 
 if TYPE_CHECKING:
     import random
@@ -290,7 +291,7 @@ def resolve_topic(name: str | None) -> str | None:
     if word in TOPIC_ALIASES:
         return TOPIC_ALIASES[word]
     raise CalmcoachError(
-        f"calmcoach tip: unknown topic {name!r}; choose one of: {', '.join(CATEGORIES)} "
+        f"calmcoach tip: unknown topic {cut(name)!r}; choose one of: {', '.join(CATEGORIES)} "
         f"(or one of these words: {', '.join(sorted(TOPIC_ALIASES))})",
         exit_code=EXIT_USAGE,
     )

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from calmcoach.schedule.model import Drink
-from calmcoach.units import ML_PER_UNIT, parse_caffeine_mg, parse_volume_ml
+from calmcoach.units import ML_PER_UNIT, cut, parse_caffeine_mg, parse_volume_ml
 
 OZ = ML_PER_UNIT["oz"]
 
@@ -70,7 +70,7 @@ def lookup(name: str, table: Mapping[str, Drink]) -> Drink:
     if drink is None:
         known = ", ".join(sorted(table))
         raise ValueError(
-            f"unknown drink {name!r}; known drinks: {known} (or give a dose like 120mg, or add the "
+            f"unknown drink {cut(name)!r}; known drinks: {known} (or give a dose like 120mg, or add the "
             "drink to [settings] drinks in your schedule)"
         )
     return drink
@@ -115,7 +115,7 @@ def _sized(drink: Drink, size: str) -> Serving:
     count = SERVINGS.get(word) or (float(times[1]) if times else None)
     if count is not None:
         if count <= 0:
-            raise ValueError(f"expected a number of servings above 0, got {size!r}")
+            raise ValueError(f"expected a number of servings above 0, got {cut(size)!r}")
         return Serving(drink.name, drink.serving_ml * count, drink.caffeine_mg * count)
     try:
         return Serving(drink.name, None, parse_caffeine_mg(word))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from calmcoach.units import parse_clock, parse_duration
+from calmcoach.units import cut, parse_clock, parse_duration
 
 FUTURE_SLACK = timedelta(minutes=1)
 
@@ -25,12 +25,12 @@ def parse_at(text: str, now: datetime, tz: tzinfo) -> datetime:
     value = text.strip()
     moment = _ago(value, now) or _clock_today(value, now, tz) or _iso(value, tz)
     if moment is None:
-        raise ValueError(f"{_EXPECTED}, got {text!r}")
+        raise ValueError(f"{_EXPECTED}, got {cut(text)!r}")
     # In UTC: subtracting two datetimes that share a ZoneInfo compares their wall clocks, which on
     # the night summer time starts would let "02:59" (an instant after 03:10) through.
     if moment.astimezone(UTC) - now.astimezone(UTC) > FUTURE_SLACK:
         hint = " (for yesterday, give the date: YYYY-MM-DDTHH:MM)" if len(value) <= 5 else ""
-        raise ValueError(f"{text!r} is in the future ({moment:%Y-%m-%d %H:%M %Z}){hint}")
+        raise ValueError(f"{cut(text)!r} is in the future ({moment:%Y-%m-%d %H:%M %Z}){hint}")
     return moment
 
 

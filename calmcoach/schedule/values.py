@@ -24,7 +24,6 @@ DAY_SETS: dict[str, frozenset[int]] = {
     "weekends": frozenset({5, 6}),
 }
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
-_SHOWN_TEXT = 60  # longer texts are cut in messages, so one line stays readable
 
 
 class Invalid(ValueError):
@@ -57,8 +56,7 @@ def describe(value: object) -> str:
     if isinstance(value, int | float):
         return f"{show(value)} (a number)"
     if isinstance(value, str):
-        shown = value if len(value) <= _SHOWN_TEXT else value[: _SHOWN_TEXT - 3] + "..."
-        return json.dumps(shown, ensure_ascii=False)
+        return json.dumps(units.cut(value), ensure_ascii=False)
     if isinstance(value, list):
         return "an empty list" if not value else f"a list of {len(value)}"
     if isinstance(value, dict):

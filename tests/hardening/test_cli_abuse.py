@@ -51,6 +51,8 @@ HOSTILE_TEXT = {
 # For options that write: hostile names, but none that climbs out of the test's folder.
 IN_HERE = {key: value for key, value in HOSTILE_TEXT.items() if key != "path-escape"}
 MISSING = "{missing}"
+# No message repeats a value this long in full (calmcoach.cli cuts any longer word).
+LONGEST_ECHO = 1000
 WRITERS = ("breathe-save", "breathe-events", "export-csv")
 
 
@@ -123,6 +125,8 @@ def test_hostile_values_get_a_clear_message(
             wrong.append(f"{key}: {said[-400:]}")
         elif must_fail and (result.code not in (1, 2) or not said.strip()):
             wrong.append(f"{key}: exit {result.code}, stderr {said[:200]!r}, stdout {result.stdout[:200]!r}")
+        elif len(value) > LONGEST_ECHO and value in said:
+            wrong.append(f"{key}: a {len(value)}-character value is echoed in full: {said[:200]!r}...")
     assert not wrong, "\n".join(wrong)
     assert not Path("/tmp/calmcoach-pwned").exists()
 
