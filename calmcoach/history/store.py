@@ -181,6 +181,16 @@ class History:
         with self._guard():
             return self._version()
 
+    def release_memory(self) -> None:
+        """Free the pages this connection's cache holds now (`PRAGMA shrink_memory`); they are
+        read again when needed.
+
+        For a process that keeps the connection open and idle for hours (the service): the
+        integrity check at opening reads every page into the cache, which is then kept.
+        """
+        with self._guard():
+            self._db.execute("PRAGMA shrink_memory")
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
