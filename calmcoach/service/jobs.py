@@ -10,7 +10,7 @@
   notification is never held up behind a two-minute session.
 - Warm-up: the service loads an output (plyer's dbus backend and the bus connection; espeak-ng)
   only for the first reminder that needs it, to keep the idle service small. Loading it at the
-  firing's instant made the first notification of a run about 110 ms late, so `WarmUp` loads
+  firing's instant made the first notification of a run 60-110 ms late, so `WarmUp` loads
   each output `WARM_LEAD` before the first firing that needs it, once: the scheduler's loop
   wakes for it (`look_ahead`) and runs it as a one-off job on that output's executor.
 """
@@ -34,8 +34,8 @@ SPEECH_EXECUTOR = "speech"
 MANUAL_PREFIX = "now:"  # ids of one-off jobs started by `calmcoach trigger`
 WARM_PREFIX = "warm:"  # ids of the one-off jobs that load an output ahead of its first use
 # How long before the first firing that needs an output it is loaded: plyer's backend and the
-# bus take ~0.1 s, espeak-ng ~0.3 s (more on a loaded machine); loading it much earlier would
-# only keep it in memory longer before it is used.
+# bus take ~0.1 s, the speech engine 20 ms warm and a few hundred ms from a cold disk or on a
+# loaded machine; loading it much earlier would only keep it in memory longer before it is used.
 WARM_LEAD = timedelta(seconds=8)
 SESSION_KINDS = frozenset({Kind.BREATHING, Kind.STRETCH})
 DEFAULT_POOL = 4
@@ -186,6 +186,7 @@ class JobBook:
         self.next_firing = next_firing
         self.warm = dict(warm or {})  # what loads each output; outputs left out are never warmed
         self.warm_up = WarmUp()
+        # The clock APScheduler itself reads, so that "now" and the jobs' next run times agree.
         self.now = now or (lambda: datetime.now(UTC))
         self._needs: dict[str, frozenset[Channel]] = {}
         self._manual = itertools.count(1)
