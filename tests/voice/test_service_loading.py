@@ -114,9 +114,10 @@ def test_espeak_ng_and_dbus_python_load_with_the_first_voice_and_notification(
             service.process.wait(10)
 
 
-SNOOZE_S = 30  # the reminders' first firing, from now: well beyond the warm-up's lead (8 s)
+SNOOZE_S = 16  # the reminders' first firing, from now: beyond the warm-up's lead (8 s)
 
 
+@pytest.mark.slow  # it waits for the reminders' instant, SNOOZE_S away
 def test_both_are_loaded_before_the_instant_of_the_first_reminder_that_needs_them(
     service_paths: Paths,
     tmp_path: Path,
