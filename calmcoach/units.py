@@ -12,9 +12,13 @@ from datetime import time, timedelta
 SHOWN_TEXT = 60  # longer input is cut in messages, so one line stays readable
 
 
-def cut(text: str, limit: int = SHOWN_TEXT) -> str:
-    """Given a text to quote back in a message, return it cut to `limit` characters ("..." at the end)."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def cut(text: object, limit: int = SHOWN_TEXT) -> object:
+    """Given a value to quote back in a message, return it, a text cut to `limit` characters
+    ("..." at the end). Anything else comes back as it is: a parser given a value that is not
+    text must still say so with its ValueError."""
+    if isinstance(text, str) and len(text) > limit:
+        return text[: limit - 3] + "..."
+    return text
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s)", re.IGNORECASE)

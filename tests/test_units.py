@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from datetime import time, timedelta
 
 import pytest
@@ -103,3 +104,16 @@ def test_parsers_only_ever_raise_value_error(text: str) -> None:
     for parse in (parse_duration, parse_clock, parse_volume_ml, parse_caffeine_mg):
         with contextlib.suppress(ValueError):
             parse(text)
+
+
+@pytest.mark.parametrize("value", [None, 45, b"45m", ["45m"]])
+@pytest.mark.parametrize("parse", [parse_duration, parse_clock, parse_volume_ml, parse_caffeine_mg])
+def test_a_value_that_is_not_text_is_a_value_error(parse: Callable[[str], object], value: object) -> None:
+    with pytest.raises(ValueError, match=r"^expected "):
+        parse(value)  # type: ignore[arg-type]
+
+
+def test_a_long_value_is_cut_in_the_message() -> None:
+    with pytest.raises(ValueError) as raised:
+        parse_duration("x" * 20_000)
+    assert str(raised.value) == f'expected a duration like "45m", "90s" or "1h30m", got \'{"x" * 57}...\''
