@@ -160,7 +160,10 @@ class HistoryFigures:
                     return {}  # someone who does not log water is not "behind": word it plainly
                 return {"water_ml_today": today, "last_drink_at": last}
             if reminder.kind is Kind.CAFFEINE:
-                since = relevant_since(now, settings.caffeine_half_life)
+                # Today's total needs every dose since midnight, the level every dose still in
+                # the body: a short half-life's window can start after midnight (as in views.py).
+                midnight = start_of_day(now.astimezone(settings.timezone).date(), settings.timezone)
+                since = min(relevant_since(now, settings.caffeine_half_life), midnight)
                 doses = self._use(lambda h: h.caffeine(since=since))
                 figures = report(
                     doses,
