@@ -27,13 +27,19 @@ every = "45m"
 [[reminder]]
 name = "neck"
 kind = "stretch"
-at = ["04:44"]
+at = ["{neck_at}"]
 
 [[reminder]]
 name = "tip"
 kind = "tip"
-at = ["03:33"]
+at = ["{tip_at}"]
 """
+# Hours away: the real scheduler plans from the real "now", and a fixed "03:33" fired on its own
+# when the suite ran across it.
+SCHEDULE = SCHEDULE.format(
+    neck_at=f"{datetime.now(UTC) + timedelta(hours=11):%H:%M}",
+    tip_at=f"{datetime.now(UTC) + timedelta(hours=12):%H:%M}",
+)
 NOON = datetime(2099, 5, 6, 12, 0, tzinfo=UTC)  # never reached by the real scheduler in a test
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,6 +20,7 @@ from calmcoach.paths import Paths
 from calmcoach.service.control import CommandError, ControlClient
 from calmcoach.service.daemon import Service, ServiceOptions
 from calmcoach.service.state import StateStore
+from tests.service.conftest import far_from_now
 from tests.service.fakes import FakeClock, FakeOutputs
 
 SCHEDULE = """\
@@ -28,14 +30,21 @@ timezone = "Europe/Berlin"
 [[reminder]]
 name = "water"
 kind = "hydration"
-at = ["03:33"]
+at = ["{water_at}"]
 
 [[reminder]]
 name = "stretch"
 kind = "stretch"
-at = ["04:44"]
+at = ["{stretch_at}"]
 say = ["voice"]
 """
+BERLIN = ZoneInfo("Europe/Berlin")
+# The real scheduler plans the first runs from the real "now": times hours away never fire while
+# a test runs (a fixed "03:33" did, when the suite ran across it).
+WATER_AT = far_from_now(BERLIN)
+SCHEDULE = SCHEDULE.format(
+    water_at=WATER_AT, stretch_at=f"{datetime.now(BERLIN) + timedelta(hours=11):%H:%M}"
+)
 # 12:00 in Berlin (CEST, +02:00), on a day the real scheduler will not reach while the tests run:
 # what the service computes from the fake clock (pauses, snoozes) stays in its future.
 NOON = datetime(2099, 5, 6, 10, 0, tzinfo=UTC)
@@ -66,7 +75,7 @@ def service(paths: Paths, schedule: Path) -> Iterator[Service]:
 def test_status_lists_reminders_in_order_with_their_channels(service: Service) -> None:
     status = service.handle("status", {})
     # In the order of their next firings, which the scheduler works out from the real "now":
-    # water (03:33) comes first, except between 03:33 and 04:44 in Berlin.
+    # stretch (11 hours from now) comes before water (12 hours from now).
     names = [r["name"] for r in status["reminders"]]
     assert sorted(names) == ["stretch", "water"]
     nexts = [datetime.fromisoformat(r["next"]) for r in status["reminders"]]
@@ -74,7 +83,7 @@ def test_status_lists_reminders_in_order_with_their_channels(service: Service) -
     water = by_name(status)["water"]
     assert water["channels"] == ["notification"]
     # The first run comes from the scheduler's real "now": only the wall-clock time is fixed.
-    assert datetime.fromisoformat(water["next"]).strftime("%H:%M") == "03:33"
+    assert datetime.fromisoformat(water["next"]).strftime("%H:%M") == WATER_AT
     assert status["timezone"] == "Europe/Berlin"
     assert status["paused"] is False
     assert status["channels"]["voice"]["ok"] is False
@@ -150,7 +159,7 @@ def test_reload_keeps_the_schedule_when_invalid_and_takes_a_good_one(
     service: Service, schedule: Path
 ) -> None:
     service.handle("snooze", {"name": "water", "duration": "20m"})
-    schedule.write_text(SCHEDULE.replace('at = ["03:33"]', 'at = ["3 pm"]'))
+    schedule.write_text(SCHEDULE.replace(f'at = ["{WATER_AT}"]', 'at = ["3 pm"]'))
     with pytest.raises(CommandError) as caught:
         service.handle("reload", {})
     assert any(f"{schedule}:7: reminder[1].at" in d for d in caught.value.details)
