@@ -51,7 +51,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     schedule = user_schedule(args, ctx, required=False)
     voice = schedule.settings.voice if schedule is not None else VoiceSettings()
     sound = sound_of(args, voice)
-    today = ctx.clock.now().date()
+    today = stamps.safety_day(ctx.clock, schedule.settings.timezone if schedule is not None else None)
     # A saved file may be played on any day, so it always carries the safety line.
     safety = args.save is not None or stamps.safety_due(ctx.paths.state, today)
     closing = closing_of("stretch", ctx)

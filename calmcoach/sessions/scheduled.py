@@ -122,7 +122,7 @@ def run_scheduled(
     voice = speaker is not None and settings.voice.enabled
     rng = random.Random()
     line, tip_id = closing.current(kind, paths.state, rng)
-    today = clock.now(settings.timezone).date()  # the schedule's day, as the reminders count days
+    today = stamps.safety_day(clock, settings.timezone)
     safety = kind == "stretch" and stamps.safety_due(paths.state, today)
     if kind == "breathing":
         pattern, unknown = find_pattern(name, settings)

@@ -11,10 +11,21 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from datetime import date
+from datetime import date, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from calmcoach.clock import Clock
 
 SAFETY_STAMP = "stretch-safety-said"
+
+
+def safety_day(clock: Clock, zone: tzinfo | None) -> date:
+    """Given the clock and the schedule's zone (None: no schedule), return the day the safety
+    line counts in: the schedule's, as its reminders count days, so `calmcoach stretch` and the
+    service's scheduled sessions agree on whether it was said today."""
+    return clock.now(zone).date()
 
 
 def safety_due(state_dir: Path, today: date) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import wave
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -284,3 +285,11 @@ def test_voice_turned_off_in_the_schedule_keeps_sessions_silent_unless_tones_are
     assert result.code == 0, result.stderr
     onsets = detect_onsets(read_wav(wav), SAMPLE_RATE)
     assert len(onsets) == 4  # four phase tones; no spoken opening or closing
+
+
+def test_the_safety_line_counts_days_in_the_schedules_zone() -> None:
+    # At 12:00 UTC it is already tomorrow on Kiritimati (UTC+14): a schedule there says the line
+    # is due again, for `calmcoach stretch` and the service alike (both ask stamps.safety_day).
+    clock = FakeClock(wall_at_zero=datetime(2025, 3, 4, 12, 0, tzinfo=UTC))
+    assert stamps.safety_day(clock, ZoneInfo("Pacific/Kiritimati")) == date(2025, 3, 5)
+    assert stamps.safety_day(clock, ZoneInfo("America/Los_Angeles")) == date(2025, 3, 4)
