@@ -91,10 +91,12 @@ def test_snooze_delays_one_reminder(notifications: Notifications, service: Runni
     until = datetime.fromisoformat(json.loads(answer.stdout)["result"]["until"]).timestamp()
     status = service.request("status")["result"]
     assert [r["snoozed_until"] for r in status["reminders"] if r["name"] == "water"] != [None]
-    # A delivery already in flight when the snooze arrived may land just after; none later.
-    later = lambda: [n for n in notifications.received() if n.t > answered + 0.5]  # noqa: E731
-    first = wait_for(later, timeout=15, what="the snoozed reminder")[0]
-    assert first.t >= until - 0.05
+    # Every 2 s would bring two or three in the 5 s snooze; at most one may land in it, a delivery
+    # already in flight when the snooze arrived (however long a loaded machine takes to finish it).
+    after = lambda: [n for n in notifications.received() if n.t >= until - 0.05]  # noqa: E731
+    wait_for(after, timeout=15, what="the snoozed reminder")
+    during = [n for n in notifications.received() if answered < n.t < until - 0.05]
+    assert len(during) <= 1, [n.t - answered for n in during]
     human = service.cli("snooze", "water", "soon")
     assert human.returncode == 2
     assert "expected a duration" in human.stderr
