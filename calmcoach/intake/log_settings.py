@@ -39,8 +39,9 @@ FORMAT = 1
 MAX_ENTRIES = 8  # a few sets of files (the config folder's, a --schedule or two), a few code versions
 # Bigger than any schedule file the loader accepts (1 MiB), so such a file is never remembered.
 _READ_LIMIT = 1024 * 1024 + 1
-# The code whose rules decide what a valid schedule is and what these values are.
-_CODE = ("schedule", "content", "intake")
+# The code whose rules decide what a valid schedule is and what these values are: every module
+# the loader and the drinking window import (planner: `cron` expressions are parsed by its parser).
+_CODE = ("schedule", "content", "intake", "planner")
 _CODE_FILES = ("units.py", "errors.py", "__init__.py")
 
 

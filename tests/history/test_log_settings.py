@@ -199,3 +199,19 @@ def test_a_file_edited_while_the_loader_reads_it_is_not_remembered(
     monkeypatch.setattr(loader, "load_files", edited_meanwhile)
     assert log_settings([schedule_file], paths.cache).water_goal_ml == 2000.0
     assert not (paths.cache / CACHE_NAME).exists()  # neither text is filed with the other's values
+
+
+def test_the_code_stamp_covers_every_module_the_loader_runs() -> None:
+    # An edit to any of them can change whether a schedule is valid (the cron parser lives in
+    # the planner), so each must be in the stamp, or an edited calmcoach would trust old entries.
+    listing = (
+        "import sys, calmcoach.schedule.loader, calmcoach.intake.hydration, calmcoach.intake.log_settings\n"
+        "for name, m in sys.modules.items():\n"
+        "    if name.startswith('calmcoach') and getattr(m, '__file__', None): print(m.__file__)\n"
+    )
+    found = subprocess.run([sys.executable, "-c", listing], capture_output=True, text=True, check=True)
+    package = Path(module.__file__).resolve().parent.parent
+    loaded = {Path(line).resolve().relative_to(package).as_posix() for line in found.stdout.split()}
+    stamped = {str(item[0]) for item in module.code_stamp()[1:]}
+    assert "planner/cron.py" in loaded
+    assert loaded - stamped == set()
