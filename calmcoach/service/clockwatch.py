@@ -26,6 +26,7 @@ import errno
 import logging
 import os
 import struct
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
@@ -78,6 +79,10 @@ class WallTimer:
         self._libc = libc
         self._fd = fd
         self._at: float | None = None
+        # The scheduler's thread arms it while the main thread may close it at shutdown: without
+        # this lock a close between arm's check and its call would arm a closed descriptor, or
+        # one the number was given to meanwhile.
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls) -> WallTimer | None:
@@ -111,15 +116,16 @@ class WallTimer:
     def arm(self, at: float | None) -> None:
         """Given a wall instant (seconds since the epoch; None: none planned), fire then; raise OSError."""
         self._at = at
-        if self._fd < 0:
-            return  # closed at shutdown while the scheduler's thread was still finishing
         when = at if at is not None else _wall_now() + FAR_AHEAD_S
         seconds = int(when)
         spec = _Itimerspec(_Timespec(0, 0), _Timespec(seconds, max(1, int((when - seconds) * 1e9))))
         flags = TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET
-        if self._libc.timerfd_settime(self._fd, flags, ctypes.byref(spec), None) != 0:
-            code = ctypes.get_errno()
-            raise OSError(code, os.strerror(code))
+        with self._lock:
+            if self._fd < 0:
+                return  # closed at shutdown while the scheduler's thread was still finishing
+            if self._libc.timerfd_settime(self._fd, flags, ctypes.byref(spec), None) != 0:
+                code = ctypes.get_errno()
+                raise OSError(code, os.strerror(code))
 
     def rearm(self) -> None:
         """Arm again at the last instant asked for (a read that reported a change disarms it)."""
@@ -138,10 +144,11 @@ class WallTimer:
         return True
 
     def close(self) -> None:
-        fd, self._fd = self._fd, -1
-        if fd >= 0:
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        with self._lock:
+            fd, self._fd = self._fd, -1
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
 
 class FolderWatch:

@@ -290,3 +290,37 @@ def test_an_offset_read_across_a_pause_of_the_thread_is_read_again() -> None:
             return next(self.readings)
 
     assert Offset.read(Paused()).seconds == wall.timestamp() - 12.0
+
+
+def test_a_close_during_an_arm_waits_for_it() -> None:
+    """The scheduler's thread arms the timer while shutdown closes it on the main thread: the
+    descriptor must still be open when timerfd_settime gets it (not closed, or reused meanwhile)."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(write_end)
+    seen_open: list[bool] = []
+
+    class Libc:
+        timer: WallTimer
+
+        def timerfd_settime(self, fd: int, flags: int, new: object, old: object) -> int:
+            closing = threading.Thread(target=self.timer.close)
+            closing.start()
+            closing.join(timeout=0.5)  # unguarded, the close is done long before this
+            try:
+                os.fstat(fd)
+                seen_open.append(True)
+            except OSError:
+                seen_open.append(False)
+            return 0
+
+    libc = Libc()
+    timer = libc.timer = WallTimer(libc, read_end)  # type: ignore[arg-type]
+    try:
+        timer.arm(datetime.now(UTC).timestamp() + 60)
+    finally:
+        timer.close()
+    assert seen_open == [True]
+    with pytest.raises(OSError):
+        os.fstat(read_end)  # and the close did happen, once the arm was done
