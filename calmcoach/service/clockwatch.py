@@ -25,8 +25,10 @@ import ctypes.util
 import errno
 import logging
 import os
+import select
 import struct
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
@@ -176,6 +178,16 @@ class FolderWatch:
 
     def fileno(self) -> int:
         return self._fd
+
+    def settle(self, quiet_s: float, longest_s: float = 2.0) -> None:
+        """Wait until no event has come for `quiet_s` (at most `longest_s` in all), draining them:
+        a change made in several steps is then read once, whole."""
+        deadline = time.monotonic() + longest_s
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self._fd], [], [], min(quiet_s, left))
+            if not readable:
+                return
+            self.read()
 
     def read(self) -> bool:
         """Drain what is queued; return whether one of the names changed (or events were lost)."""

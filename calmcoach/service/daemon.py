@@ -48,6 +48,10 @@ from calmcoach.service.state import Pause, ServiceState, StateStore
 log = logging.getLogger("calmcoach.service")
 
 STATE_FILE = "service.json"
+# After a change to the zone files, wait until they have been quiet this long before reading the
+# zone: `ln -sf` removes /etc/localtime before it makes the new link, and reading in between
+# would plan in UTC for a moment (and say so).
+ZONE_SETTLE_S = 0.2
 DEFAULT_STRETCH_BREAK = timedelta(minutes=5)  # when the routine's length is not known
 LOCK_FILE = "calmcoach.lock"
 JUMP_S = 1.0  # a wall-clock jump smaller than this (an NTP step) only wakes the scheduler
@@ -393,6 +397,7 @@ class Service:
             if self._wall_timer is not None and self._wall_timer in readable:
                 self._on_wall_timer(self._wall_timer)
             if self._zone_watch is not None and self._zone_watch in readable and self._zone_watch.read():
+                self._zone_watch.settle(ZONE_SETTLE_S)
                 self.zone_changed()
             if self._wake_r not in readable:
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -226,6 +227,38 @@ def test_a_new_system_zone_is_followed_without_a_burst_or_a_second_daily(
     assert after["stretch"] == stretch_next
     assert after["water"] == local(ATHENS, "2099-05-06 10:45")
     assert all(moment is not None and moment > clock.now(UTC) for moment in after.values())
+
+
+def test_a_zone_changed_in_two_steps_is_read_once_whole(
+    paths: Paths,
+    tmp_path: Path,
+    zone_root: Path,
+    running: list[Service],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # `ln -sf` removes etc/localtime, then makes the new link: reading in between would find no
+    # zone (UTC) and say "the system time zone is now UTC" before the real change.
+    clock = SteppedClock(local(BERLIN, "2099-05-06 09:05"))
+    service = start(paths, tmp_path, FOLLOWS_THE_SYSTEM, clock, zone_root)
+    running.append(service)
+    serving = threading.Thread(target=service.serve, name="serve", daemon=True)
+    serving.start()
+    try:
+        with caplog.at_level(logging.INFO, logger="calmcoach.service"):
+            localtime = zone_root / "etc" / "localtime"
+            localtime.unlink()
+            time.sleep(0.05)  # the gap between ln's two steps, made wide enough to be seen
+            localtime.symlink_to(ZONEINFO / "Europe/Athens")
+            wait_until(
+                lambda: service.handle("status", {})["timezone"] == "Europe/Athens",
+                timeout=10,
+                what="the service to follow the new zone",
+            )
+    finally:
+        service.request_stop()
+        serving.join(10)
+    changes = [r.getMessage() for r in caplog.records if "the system time zone is now" in r.getMessage()]
+    assert changes == ["the system time zone is now Europe/Athens (was Europe/Berlin): reminders follow it"]
 
 
 def test_a_zone_named_in_the_schedule_is_kept_whatever_the_system_says(
