@@ -43,13 +43,15 @@ def with_history(
         with History.open(path, check=False) as history:
             return work(history)
     except HistoryDamaged as damaged:
-        warn(_set_aside(damaged, now))
+        warn(set_aside_and_say(damaged, now))
     with History.open(path, check=False) as history:
         return work(history)
 
 
-def _set_aside(damaged: HistoryDamaged, now: datetime) -> str:
-    """Given the damage found, move the file aside; return the message that says so."""
+def set_aside_and_say(damaged: HistoryDamaged, now: datetime) -> str:
+    """Given the damage found, move the file aside (unless another process already has); return the
+    message that says where it went (the CLI prints it, the service logs it); raise CalmcoachError
+    when it cannot be moved."""
     path = damaged.path
     try:
         aside = set_aside_if_same(path, damaged.identity, now)

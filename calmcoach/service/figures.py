@@ -31,8 +31,8 @@ from typing import Any, TypeVar
 
 from calmcoach.errors import CalmcoachError
 from calmcoach.history import History
-from calmcoach.history.recovery import is_at_path, kept_in_place
-from calmcoach.history.store import HistoryDamaged, set_aside_if_same
+from calmcoach.history.recovery import is_at_path, kept_in_place, set_aside_and_say
+from calmcoach.history.store import HistoryDamaged
 from calmcoach.intake.caffeine import relevant_since, report, start_of_day
 from calmcoach.schedule.model import Kind, Reminder, Schedule
 from calmcoach.service.dispatch import SessionOutcome
@@ -205,28 +205,6 @@ class HistoryFigures:
 
 def _set_aside(damaged: HistoryDamaged, now: datetime) -> None:
     """Given damage found in the history, move the file aside (unless another process already
-    has) and log where it went; raise CalmcoachError when it cannot be moved."""
-    path = damaged.path
-    try:
-        aside = set_aside_if_same(path, damaged.identity, now)
-    except OSError as error:
-        raise CalmcoachError(
-            f"{damaged.message} It could not be moved aside either: {error.strerror or error}"
-        ) from damaged
-    if aside is None:
-        log.warning(
-            "the history database %s was damaged (%s); another calmcoach process has moved it aside "
-            "(as %s.damaged-<time>, next to it) and started a new history",
-            path,
-            damaged.detail,
-            path.name,
-        )
-        return
-    log.warning(
-        "the history database %s is damaged; moved it to %s, kept untouched for recovery "
-        "(sqlite3 %s .recover > recovered.sql), and started a new history (SQLite said: %s)",
-        path,
-        aside,
-        aside,
-        damaged.detail,
-    )
+    has) and log where it went, in the words the commands use; raise CalmcoachError when it
+    cannot be moved."""
+    log.warning("%s", set_aside_and_say(damaged, now))

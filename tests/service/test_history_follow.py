@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from calmcoach.history import History
+from calmcoach.history import recovery as recovery_module
 from calmcoach.history import store as history_store
 from calmcoach.history.recovery import with_history
 from calmcoach.history.store import set_aside
@@ -183,9 +184,9 @@ def test_damage_met_while_running_is_moved_aside_and_the_entry_recorded_anew(
         figures.record_delivery(reminder("water-break"), T0, "notification")
     aside = db.with_name(ASIDE_NAME)
     assert [r.getMessage() for r in caplog.records] == [
-        f"the history database {db} is damaged; moved it to {aside}, kept untouched for recovery "
-        f"(sqlite3 {aside} .recover > recovered.sql), and started a new history (SQLite said: "
-        "database disk image is malformed)"
+        f"the history database {db} is damaged (database disk image is malformed); moved it to "
+        f"{aside}, kept as it was for recovery (sqlite3 {aside} .recover > recovered.sql), and "
+        "started a new history"
     ]
     assert [r.levelno for r in caplog.records] == [logging.WARNING]
     assert deliveries(db) == ["water-break"]
@@ -221,7 +222,9 @@ def test_damage_met_in_a_read_is_moved_aside_and_the_reminder_worded_plainly(
     with caplog.at_level(logging.INFO, logger="calmcoach.service"):
         assert figures.context_for(water, schedule, T0) == {}  # the new history knows no water
     figures.close()
-    assert [r.getMessage().split(";")[0] for r in caplog.records] == [f"the history database {db} is damaged"]
+    assert [r.getMessage().split(";")[0] for r in caplog.records] == [
+        f"the history database {db} is damaged (database disk image is malformed)"
+    ]
     assert "history unavailable" not in caplog.text
     assert db.with_name(ASIDE_NAME).exists()
     with History.open(db) as history:
@@ -235,20 +238,20 @@ def test_damage_another_process_moved_first_is_not_moved_twice(
     healthy_history(db)
     figures = figures_at(db)
     damage_deliveries_under(figures, db)
-    real = history_store.set_aside_if_same
+    real = recovery_module.set_aside_and_say
     cli_messages: list[str] = []
 
-    def cli_first(path: Path, identity: history_store.Identity | None, moment: datetime) -> Path | None:
+    def cli_first(damaged: history_store.HistoryDamaged, moment: datetime) -> str:
         # A CLI command met the same damage a moment earlier, moved it and started anew.
         with_history(
-            path,
+            damaged.path,
             lambda h: h.record_delivery("cli", "tip", T0, "notification"),
             now=T0,
             warn=cli_messages.append,
         )
-        return real(path, identity, moment)
+        return real(damaged, moment)
 
-    monkeypatch.setattr(figures_module, "set_aside_if_same", cli_first)
+    monkeypatch.setattr(figures_module, "set_aside_and_say", cli_first)
     with caplog.at_level(logging.INFO, logger="calmcoach.service"):
         figures.record_delivery(reminder("water-break"), T0, "notification")
     figures.close()
@@ -256,7 +259,7 @@ def test_damage_another_process_moved_first_is_not_moved_twice(
     assert [r.getMessage() for r in caplog.records] == [
         f"the history database {db} was damaged (database disk image is malformed); another calmcoach "
         "process has moved it aside (as history.sqlite3.damaged-<time>, next to it) and started a new "
-        "history"
+        "one"
     ]
     assert len(list(db.parent.glob("history.sqlite3.damaged-*[0-9Z]"))) == 1  # moved once, by the CLI
     assert deliveries(db) == ["cli", "water-break"]
@@ -383,9 +386,9 @@ def test_the_real_service_moves_aside_damage_it_meets_and_records_anew(
     log = stop(service)
     [aside] = db.parent.glob("history.sqlite3.damaged-*[0-9Z]")
     expected = (
-        f"the history database {db} is damaged; moved it to {aside}, kept untouched for recovery "
-        f"(sqlite3 {aside} .recover > recovered.sql), and started a new history (SQLite said: "
-        "database disk image is malformed)"
+        f"the history database {db} is damaged (database disk image is malformed); moved it to "
+        f"{aside}, kept as it was for recovery (sqlite3 {aside} .recover > recovered.sql), and "
+        "started a new history"
     )
     assert log.count(expected) == 1, log
     assert log.count("is damaged") == 1 and FOLLOWED not in log
