@@ -8,6 +8,7 @@ A zone change is found by the real inotify watch in the real serving loop.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -136,6 +137,27 @@ def runs(service: Service) -> dict[str, datetime | None]:
     return service.book.next_runs()
 
 
+@contextlib.contextmanager
+def serving(service: Service) -> Iterator[None]:
+    """Run the service's serving loop (signals, the wall timer, the zone watch) in a thread."""
+    thread = threading.Thread(target=service.serve, name="serve", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        service.request_stop()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def follows_athens(service: Service) -> None:
+    wait_until(
+        lambda: service.handle("status", {})["timezone"] == "Europe/Athens",
+        timeout=10,
+        what="the service to follow the new zone",
+    )
+
+
 def test_the_clock_set_back_keeps_every_and_snoozes_in_real_time_and_daily_times_once(
     paths: Paths,
     tmp_path: Path,
@@ -202,20 +224,9 @@ def test_a_new_system_zone_is_followed_without_a_burst_or_a_second_daily(
     service.scheduler.modify_job("tip", next_run_time=local(BERLIN, "2099-05-07 09:00"))
     service.scheduler.modify_job("stretch", next_run_time=stretch_next)
     service.scheduler.modify_job("water", next_run_time=local(BERLIN, "2099-05-06 09:45"))
-    serving = threading.Thread(target=service.serve, name="serve", daemon=True)
-    serving.start()
-    try:
-        with caplog.at_level(logging.INFO, logger="calmcoach.service"):
-            link_zone(zone_root, "Europe/Athens")
-            wait_until(
-                lambda: service.handle("status", {})["timezone"] == "Europe/Athens",
-                timeout=10,
-                what="the service to follow the new zone",
-            )
-    finally:
-        service.request_stop()
-        serving.join(10)
-    assert not serving.is_alive()
+    with serving(service), caplog.at_level(logging.INFO, logger="calmcoach.service"):
+        link_zone(zone_root, "Europe/Athens")
+        follows_athens(service)
     assert "the system time zone is now Europe/Athens (was Europe/Berlin)" in caplog.text
     after = runs(service)
     # It is 10:05 in Athens: today's 09:00 there came before the tip fired (10:00 Athens time),
@@ -241,22 +252,12 @@ def test_a_zone_changed_in_two_steps_is_read_once_whole(
     clock = SteppedClock(local(BERLIN, "2099-05-06 09:05"))
     service = start(paths, tmp_path, FOLLOWS_THE_SYSTEM, clock, zone_root)
     running.append(service)
-    serving = threading.Thread(target=service.serve, name="serve", daemon=True)
-    serving.start()
-    try:
-        with caplog.at_level(logging.INFO, logger="calmcoach.service"):
-            localtime = zone_root / "etc" / "localtime"
-            localtime.unlink()
-            time.sleep(0.05)  # the gap between ln's two steps, made wide enough to be seen
-            localtime.symlink_to(ZONEINFO / "Europe/Athens")
-            wait_until(
-                lambda: service.handle("status", {})["timezone"] == "Europe/Athens",
-                timeout=10,
-                what="the service to follow the new zone",
-            )
-    finally:
-        service.request_stop()
-        serving.join(10)
+    with serving(service), caplog.at_level(logging.INFO, logger="calmcoach.service"):
+        localtime = zone_root / "etc" / "localtime"
+        localtime.unlink()
+        time.sleep(0.05)  # the gap between ln's two steps, made wide enough to be seen
+        localtime.symlink_to(ZONEINFO / "Europe/Athens")
+        follows_athens(service)
     changes = [r.getMessage() for r in caplog.records if "the system time zone is now" in r.getMessage()]
     assert changes == ["the system time zone is now Europe/Athens (was Europe/Berlin): reminders follow it"]
 
