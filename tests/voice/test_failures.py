@@ -251,3 +251,51 @@ def test_a_phrase_pyttsx3_cancels_is_synthesized_again(
         # exists for), which adds a run on top of the ones this test forces; the retries left
         # (two forced cancels leave RENDER_ATTEMPTS - 2 for the second phrase) absorb those.
         assert runs <= report["runs"] <= runs + RENDER_ATTEMPTS - 2
+
+
+# Run in the child: a phrase at rate 80 whose first try pyttsx3 cancels. A real cancel empties
+# espeak-ng's queue, settings included; the forced one here stands for that by putting espeak-ng
+# back at its default rate before it ends the try.
+LOST_SETTINGS_CHILD = """\
+import json, sys
+from pathlib import Path
+import pyttsx3.drivers.espeak
+from pyttsx3.drivers import _espeak
+from calmcoach.outputs.voice import TtsSpeaker
+from calmcoach.outputs.wavtools import wav_duration
+from calmcoach.schedule.model import VoiceSettings
+
+Driver = pyttsx3.drivers.espeak.EspeakDriver
+runs = []
+start_synthesis = Driver._start_synthesis
+
+def cancel_the_first(self, text):
+    runs.append(text)
+    if len(runs) != 1:
+        return start_synthesis(self, text)
+    _espeak.SetParameter(_espeak.RATE, 175, 0)  # the queued rate, lost with the cancel
+    self._proxy.notify("finished-utterance", completed=False)
+    self._proxy.setBusy(False)
+    self.endLoop()
+
+Driver._start_synthesis = cancel_the_first
+speaker = TtsSpeaker(VoiceSettings(rate=80), Path(sys.argv[1]), player=["true"])
+retried = wav_duration(speaker.synthesize("Let your shoulders drop."))
+speaker = TtsSpeaker(VoiceSettings(rate=80), Path(sys.argv[2]), player=["true"])
+plain = wav_duration(speaker.synthesize("Let your shoulders drop."))
+print(json.dumps({"retried": retried, "plain": plain, "runs": len(runs)}))
+"""
+
+
+def test_a_retried_phrase_keeps_its_rate(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LOST_SETTINGS_CHILD, str(tmp_path / "a"), str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    report = json.loads(done.stdout)
+    assert report["runs"] >= 3  # the cancelled try, its retry, and the plain phrase
+    # Spoken at 80 words a minute both times, not at espeak-ng's default 175 after the retry.
+    assert report["retried"] == pytest.approx(report["plain"], rel=0.1)

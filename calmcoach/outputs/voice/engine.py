@@ -225,13 +225,7 @@ def _open_engine() -> _OpenEngine:
 
 
 def _render(opened: _OpenEngine, request: _Render) -> None:
-    engine = opened.engine
     opened.errors.clear()
-    voice = request.voice.voice or opened.default_voice
-    if voice:
-        engine.setProperty("voice", voice)
-    engine.setProperty("rate", int(request.voice.rate))
-    engine.setProperty("volume", float(request.voice.volume))
     for attempt in range(RENDER_ATTEMPTS):
         if attempt:
             time.sleep(RETRY_PAUSE_S * 2 ** (attempt - 1))  # 20, 40, 80, 160 ms: 0.3 s at most
@@ -250,6 +244,14 @@ def _render_once(opened: _OpenEngine, request: _Render) -> bool:
     engine = opened.engine
     opened.outcomes.clear()
     opened.finished.clear()
+    # Set with every attempt: espeak-ng queues a setting behind what it is doing, and a cancel
+    # empties that queue, so a retry after one would speak with the settings before it. Then wait
+    # until espeak-ng has taken them (it applies them on its own thread) before the phrase.
+    voice = request.voice.voice or opened.default_voice
+    if voice:
+        engine.setProperty("voice", voice)
+    engine.setProperty("rate", int(request.voice.rate))
+    engine.setProperty("volume", float(request.voice.volume))
     _wait_until_idle(opened.espeak)
     engine.save_to_file(request.text, str(request.dest))
     engine.runAndWait()
