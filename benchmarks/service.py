@@ -46,6 +46,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from benchmarks.home import calmcoach_argv, user_env
 from tests.desktop import PrivateBus, RecordingServer, stop_process, wait_until
 
 TARGET_CLI_RATIO = 4.0
@@ -138,30 +139,13 @@ def python() -> str:
     return sys.executable
 
 
-def calmcoach() -> list[str]:
-    script = Path(sys.executable).parent / "calmcoach"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "calmcoach"]
-
-
 @contextmanager
 def user_environment() -> Iterator[dict[str, str]]:
     """Yield an environment with fresh XDG folders and a bytecode cache prefix, as a user has."""
     with tempfile.TemporaryDirectory(prefix="cc-bench-") as name:
         root = Path(name)
-        env = dict(os.environ)
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env = user_env(root)
         env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
-        for key in (
-            "XDG_CONFIG_HOME",
-            "XDG_STATE_HOME",
-            "XDG_CACHE_HOME",
-            "XDG_DATA_HOME",
-            "XDG_RUNTIME_DIR",
-        ):
-            folder = root / key.lower()
-            folder.mkdir(mode=0o700)
-            env[key] = str(folder)
-        env["HOME"] = str(root)
         yield env
 
 
@@ -180,8 +164,8 @@ def cli_latency(runs: int) -> tuple[float, float, float]:
     """Return the median ms of `python -c pass`, `calmcoach tip`, `calmcoach log water`, interleaved."""
     commands = {
         "python": [python(), "-c", "pass"],
-        "tip": [*calmcoach(), "tip"],
-        "log": [*calmcoach(), "log", "water"],
+        "tip": [*calmcoach_argv(), "tip"],
+        "log": [*calmcoach_argv(), "log", "water"],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
     with user_environment() as env:
@@ -248,7 +232,7 @@ def mapped_libraries(pid: int) -> list[str]:
 
 def trigger(name: str, env: dict[str, str], log: Path) -> str:
     """Trigger a reminder with `calmcoach trigger NAME`; return the service's "delivered" line."""
-    subprocess.run([*calmcoach(), "trigger", name], env=env, check=True, capture_output=True)
+    subprocess.run([*calmcoach_argv(), "trigger", name], env=env, check=True, capture_output=True)
     pattern = re.compile(rf"delivered {re.escape(name)} \(.*\) via .*")
     found: list[str] = []
 
@@ -336,7 +320,7 @@ def idle(seconds: float) -> Idle:
         on_bus = bus.env(env)
         Path(env["HOME"], ".asoundrc").write_text(ASOUNDRC)
         log_path = Path(name) / "service.log"
-        service = start_service([*calmcoach(), "run", "--session-lead", "1h"], on_bus, log_path)
+        service = start_service([*calmcoach_argv(), "run", "--session-lead", "1h"], on_bus, log_path)
         bare = subprocess.Popen(
             [python(), "-c", BARE_SCHEDULER, str(jobs)], env=on_bus, stdout=subprocess.PIPE, text=True
         )
@@ -379,7 +363,7 @@ def reminder_latency(seconds: float) -> list[float]:
         before = len(record.read_text().splitlines())
         log = folder / "service.log"
         service = start_service(
-            [*calmcoach(), "--debug", "run", "--schedule", str(schedule)], bus.env(env), log
+            [*calmcoach_argv(), "--debug", "run", "--schedule", str(schedule)], bus.env(env), log
         )
         try:
             time.sleep(seconds)

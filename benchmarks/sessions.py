@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from benchmarks.home import calmcoach_argv, user_env
 from calmcoach.content.patterns import built_in_pattern, make_pattern
 from calmcoach.schedule.model import VoiceSettings
 from calmcoach.sessions import guided
@@ -152,30 +153,12 @@ def live_runner(seconds: float, work: Path) -> tuple[Errors, float, float]:
 # --- live, the installed command in a subprocess ------------------------------------------------
 
 
-def calmcoach_command() -> list[str]:
-    script = Path(sys.executable).parent / "calmcoach"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "calmcoach"]
-
-
 @contextmanager
 def sandbox() -> Iterator[tuple[Path, dict[str, str]]]:
     """A temporary home: XDG folders, and ALSA's default device writing to home/played.raw."""
     with tempfile.TemporaryDirectory(prefix="calmcoach-bench-") as name:
         home = Path(name)
-        env = dict(os.environ)
-        for variable in (
-            "XDG_CONFIG_HOME",
-            "XDG_STATE_HOME",
-            "XDG_CACHE_HOME",
-            "XDG_DATA_HOME",
-            "XDG_RUNTIME_DIR",
-        ):
-            folder = home / variable.lower()
-            folder.mkdir(mode=0o700)
-            env[variable] = str(folder)
-        env["HOME"] = str(home)
-        # An installed calmcoach has its bytecode compiled once; measure that, not recompiling.
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env = user_env(home)
         played = home / "played.raw"
         (home / ".asoundrc").write_text(
             f'pcm.!default {{\n  type file\n  slave.pcm "null"\n  file "{played}"\n  format "raw"\n}}\n',
@@ -194,7 +177,7 @@ def live_observed(seconds: float) -> tuple[Errors, Errors | None]:
     cycles = max(1, round(seconds / 6))
     with sandbox() as (home, env):
         events = home / "events.jsonl"
-        argv = [*calmcoach_command(), "breathe", "bench", "--schedule", str(home / "bench.toml")]
+        argv = [*calmcoach_argv(), "breathe", "bench", "--schedule", str(home / "bench.toml")]
         argv += ["--cycles", str(cycles), "--no-voice", "--tone", "--events", str(events)]
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         assert process.stdout is not None
@@ -251,7 +234,7 @@ def first_cue_ms(env: dict[str, str], home: Path, extra: Sequence[str] = ()) -> 
     """
     events = home / "first.jsonl"
     events.unlink(missing_ok=True)
-    argv = [*calmcoach_command(), "breathe", "box", "--cycles", "1", "--events", str(events), *extra]
+    argv = [*calmcoach_argv(), "breathe", "box", "--cycles", "1", "--events", str(events), *extra]
     spawned = time.monotonic()
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
@@ -277,7 +260,7 @@ def startup(runs: int) -> dict[str, float]:
         cold = first_cue_ms(env, home)
         warm = [first_cue_ms(env, home) for _ in range(runs)]
         quiet = [first_cue_ms(env, home, ["--quiet"]) for _ in range(runs)]
-        version = [wall_ms([*calmcoach_command(), "--version"], env) for _ in range(runs)]
+        version = [wall_ms([*calmcoach_argv(), "--version"], env) for _ in range(runs)]
         bare = [wall_ms([sys.executable, "-c", "pass"], env) for _ in range(runs)]
     return {
         "cold_ms": cold,
