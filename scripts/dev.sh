@@ -25,6 +25,9 @@ TEST_PACKAGES=(
   systemd           # systemd-analyze verifies the user unit offline
   libfaketime       # moves the real process's clock in time tests
   x11-utils libglib2.0-bin  # xprop: full-screen detection (presence tests); gsettings: do-not-disturb tests
+  pipewire pipewire-bin wireplumber pipewire-pulse pulseaudio-utils  # a real sound server; pw-play, paplay, pw-record, pactl
+  xfce4-notifyd xdotool x11-apps imagemagick  # a notification daemon that draws buttons; clicks; xwd and convert for screenshots
+  python3-venv      # the Debian python3's venv: an ordinary user's own install in the systemd user-manager tests
 )
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }
