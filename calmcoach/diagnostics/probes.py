@@ -10,11 +10,8 @@ import difflib
 import os
 import shlex
 import sys
-import tempfile
-import wave
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from calmcoach.diagnostics.report import Check, Need, Report
@@ -25,9 +22,7 @@ from calmcoach.schedule.model import VoiceSettings
 
 BUS_TIMEOUT_S = 2.0
 TTS_PROBE_TIMEOUT_S = 15.0
-AUDIO_TIMEOUT_S = 5.0
 TEST_SPEECH_TIMEOUT_S = 20.0
-SILENT_CLIP_S = 0.2
 
 TEST_TITLE = "calmcoach test"
 TEST_BODY = "If you can read this, calmcoach's reminders will reach you."
@@ -107,7 +102,8 @@ def backend_check() -> tuple[Check, str | None]:
 def voice_checks(voice: VoiceSettings | None = None) -> tuple[list[Check], dict[str, Any]]:
     """Return the speech engine, voices, chosen voice, player and audio output checks, and what
     they found. `voice` is the schedule's [settings.voice] (default: the built-in settings)."""
-    from calmcoach.outputs.voice import NO_PLAYER, find_player, probe_tts
+    from calmcoach.outputs.voice import NO_PLAYER, probe_tts
+    from calmcoach.outputs.voice.player import choose_player, find_players, player_name
 
     tts = probe_tts(TTS_PROBE_TIMEOUT_S)
     checks = []
@@ -128,16 +124,24 @@ def voice_checks(voice: VoiceSettings | None = None) -> tuple[list[Check], dict[
         checks.append(Check("speech_engine", "speech engine", False, tts.problem, FIX_ESPEAK, Need.VOICE))
         checks.append(Check("voices", "voices", False, "not checked: no speech engine", None, Need.VOICE))
 
-    player = find_player()
-    if player is None:
+    players = find_players()
+    choice = choose_player(players)
+    if not players:
         checks.append(Check("player", "audio player", False, NO_PLAYER, FIX_PLAYER, Need.VOICE))
         checks.append(
             Check("audio_output", "audio output", False, "not checked: no player", None, Need.VOICE)
         )
+    elif choice.player is None:
+        shown = ", ".join(player_name(argv) for argv in players)
+        checks.append(Check("player", "audio player", True, shown, None, Need.VOICE))
+        checks.append(Check("audio_output", "audio output", False, choice.no_sound(), FIX_AUDIO, Need.VOICE))
     else:
-        checks.append(Check("player", "audio player", True, " ".join(player), None, Need.VOICE))
-        checks.append(audio_check(player))
-    return checks, {"voices": list(tts.voices), "player": player}
+        checks.append(Check("player", "audio player", True, " ".join(choice.player), None, Need.VOICE))
+        detail = f"{player_name(choice.player)} played a short silent clip"
+        if choice.problems:
+            detail += f" ({'; '.join(choice.problems)})"
+        checks.append(Check("audio_output", "audio output", True, detail, needed_for=Need.VOICE))
+    return checks, {"voices": list(tts.voices), "player": choice.player}
 
 
 def chosen_voice_check(chosen: str, voices: Sequence[str], names: Sequence[str]) -> Check:
@@ -157,30 +161,6 @@ def chosen_voice_check(chosen: str, voices: Sequence[str], names: Sequence[str])
 def sample_voices(voices: Sequence[str], count: int = 5) -> list[str]:
     """Given voice ids, return a few to show: English ones first (espeak-ng's default), then the rest."""
     return sorted(voices, key=lambda voice: ("/en" not in voice, voice))[:count]
-
-
-def audio_check(player: list[str]) -> Check:
-    """Play a short silent clip through `player`, killed after AUDIO_TIMEOUT_S; return the check."""
-    from calmcoach.outputs.voice.player import PlayerProcess, player_name
-
-    with tempfile.TemporaryDirectory(prefix="calmcoach-doctor-") as folder:
-        clip = Path(folder) / "silence.wav"
-        write_silence(clip, SILENT_CLIP_S)
-        try:
-            PlayerProcess(player, clip).wait(AUDIO_TIMEOUT_S, SILENT_CLIP_S)
-        except DeliveryError as error:
-            return Check("audio_output", "audio output", False, error.message, FIX_AUDIO, Need.VOICE)
-    detail = f"{player_name(player)} played a short silent clip"
-    return Check("audio_output", "audio output", True, detail, needed_for=Need.VOICE)
-
-
-def write_silence(path: Path, seconds: float, rate: int = 22050) -> None:
-    """Write a mono 16-bit WAV of `seconds` of silence (the format the voice plays)."""
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"\0\0" * round(seconds * rate))
 
 
 def test_notification(notifier: PlyerNotifier) -> Check:

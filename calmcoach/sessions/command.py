@@ -22,6 +22,7 @@ from calmcoach.errors import EXIT_USAGE, CalmcoachError, ScheduleError
 if TYPE_CHECKING:
     from calmcoach.context import Context
     from calmcoach.outputs.voice import TtsSpeaker
+    from calmcoach.outputs.voice.player import PlayerChoice
     from calmcoach.schedule.model import Schedule, VoiceSettings
     from calmcoach.sessions.guided import Plan, Prepared
     from calmcoach.sessions.runner import SessionOutput, SessionResult
@@ -177,19 +178,17 @@ def _run_live(
     closing: Closing | None,
     on_started: Callable[[], None] | None,
 ) -> int:
-    from calmcoach.outputs.voice import find_player
     from calmcoach.sessions import guided
 
-    player = speaker.player if speaker is not None else None
-    if player is None and prepared.audio is not None:
-        player = find_player()
+    choice = _working_player(speaker) if prepared.audio is not None else None
     from calmcoach.sessions.slot import session_slot
 
     with session_slot(ctx.paths.runtime):  # never over a scheduled session from the service
         started_at = ctx.clock.now()
         result = guided.play(
             prepared,
-            player=player,
+            player=choice.player if choice is not None else None,
+            no_player=choice.no_sound() if choice is not None else None,
             work_dir=ctx.paths.cache / "sessions",
             display=choose_display(ctx, prepared),
             events=args.events,
@@ -232,3 +231,10 @@ def record_session(ctx: Context, prepared: Prepared, started_at: datetime, resul
         guided.record(ctx.paths.history_db, prepared.timeline, started_at, result, warn=ctx.warn)
     except CalmcoachError as error:
         ctx.warn(f"the session was not recorded in the history: {error.message}")
+
+
+def _working_player(speaker: TtsSpeaker | None) -> PlayerChoice:
+    """Return the first installed player that plays a silent clip (the speaker's, when there is one)."""
+    from calmcoach.outputs.voice.player import choose_player, find_players
+
+    return speaker.choose_player() if speaker is not None else choose_player(find_players())

@@ -201,11 +201,13 @@ def play(
     clock: MonotonicClock | None = None,
     sleep: Sleep = time.sleep,
     stop: threading.Event | None = None,
+    no_player: str | None = None,
 ) -> SessionResult:
     """Run a prepared session live: its audio through one player, the display, the events file
     (and `extra` outputs, after those).
 
-    With no player, the session runs silent and says so in the result's problems.
+    With no player, the session runs silent and says so in the result's problems: `no_player`
+    says why (the players' failures), by default that none is installed.
     """
     outputs: list[SessionOutput] = []
     problems: list[str] = []
@@ -216,7 +218,7 @@ def play(
         else:
             from calmcoach.outputs.voice.player import NO_PLAYER
 
-            problems.append(f"no sound: {NO_PLAYER}")
+            problems.append(f"no sound: {no_player or NO_PLAYER}")
     if display is not None:
         outputs.append(display)
     if events_output is not None:

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from calmcoach.clock import Clock
 from calmcoach.content.patterns import DEFAULT_PATTERN, BreathingPattern, built_in_pattern
@@ -41,6 +41,9 @@ from calmcoach.sessions import closing, guided, stamps
 from calmcoach.sessions.runner import SessionResult, Sleep
 from calmcoach.sessions.slot import session_slot
 
+if TYPE_CHECKING:
+    from calmcoach.outputs.voice.player import PlayerChoice
+
 log = logging.getLogger("calmcoach.sessions")
 
 
@@ -49,6 +52,8 @@ class VoicedSynthesizer(Protocol):
 
     @property
     def player(self) -> Sequence[str] | None: ...
+
+    def choose_player(self) -> PlayerChoice: ...
 
     def synthesize(self, text: str) -> Path: ...
 
@@ -149,11 +154,11 @@ def run_scheduled(
     synthesize = speaker.synthesize if voice and speaker is not None else None
     with session_slot(paths.runtime):  # raises SessionBusy when another session is playing
         started_at = clock.now(settings.timezone)
+        choice = _working_player(player, speaker)
         result = guided.play(
             prepared,
-            player=player
-            if player is not None
-            else (speaker.player if speaker is not None else _find_player()),
+            player=choice.player,
+            no_player=choice.no_sound(),
             work_dir=paths.cache / "sessions",
             display=None,
             extra=[guided.Background(closing.prepare_next(kind, paths.state, tip_id, synthesize))],
@@ -181,7 +186,13 @@ def _with_problems(result: SessionResult, problems: list[str]) -> SessionResult:
     return replace(result, problems=(*problems, *result.problems))
 
 
-def _find_player() -> list[str] | None:
-    from calmcoach.outputs.voice import find_player
+def _working_player(player: Sequence[str] | None, speaker: VoicedSynthesizer | None) -> PlayerChoice:
+    """Return `player` when given (tests), else the first player that plays a silent clip: the
+    speaker's own choice when there is a speaker, so a fallback it found is kept."""
+    from calmcoach.outputs.voice.player import PlayerChoice, choose_player, find_players
 
-    return find_player()
+    if player is not None:
+        return PlayerChoice(list(player), ())
+    if speaker is not None:
+        return speaker.choose_player()
+    return choose_player(find_players())

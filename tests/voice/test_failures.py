@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -126,8 +127,10 @@ def test_a_player_that_hangs_is_killed_after_the_clip_and_a_margin(
     pid_file = tmp_path / "sleep.pid"
     fake = tmp_path / "fake-bin"
     # Named aplay and found on PATH, like the real one; its child sleeps too, in its process group.
-    write_script(fake, "aplay", f'sleep 1000 &\necho $! > "{pid_file}"\nwait')
-    monkeypatch.setenv("PATH", f"{fake}{os.pathsep}{os.environ['PATH']}")
+    # Alone on PATH: pw-play and paplay, where installed, would be tried first.
+    sleep = shutil.which("sleep")
+    write_script(fake, "aplay", f'{sleep} 1000 &\necho $! > "{pid_file}"\nwait')
+    monkeypatch.setenv("PATH", str(fake))
     with TtsSpeaker(VoiceSettings(), voice_cache, margin_s=0.5) as speaker:
         assert speaker.player == [str(fake / "aplay"), "-q"]
         clip_s = wav_duration(speaker.synthesize("Shoulders down."))

@@ -13,8 +13,11 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
+import wave
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from calmcoach.errors import DeliveryError
@@ -26,16 +29,78 @@ NO_PLAYER = (
     "(or pipewire-bin for pw-play, pulseaudio-utils for paplay)"
 )
 REAP_TIMEOUT_S = 2.0  # after a kill, how long to wait for the process to be reaped
+PROBE_CLIP_S = 0.2  # the silent clip a player is tried on before a session or in doctor
+PROBE_TIMEOUT_S = 5.0  # a player that has not played that clip by then counts as not working
+
+
+class PlayerFailed(DeliveryError):
+    """The player could not start or exited with an error, as `pw-play` does at once where no
+    PipeWire runs: another player may still work. (A player killed for running too long is not
+    this: the sound server took the clip and hung, and playing it again elsewhere could double it.)"""
+
+
+def find_players(search_path: str | None = None) -> list[list[str]]:
+    """Return the argv prefixes of every player found on `search_path` (default: $PATH), in
+    order of preference, each program resolved to an absolute path. The WAV path is appended.
+
+    Being installed is not working: `pw-play` is often installed where no PipeWire runs. Callers
+    try them in order (`TtsSpeaker`, `choose_player`) and keep the one that played.
+    """
+    found: list[list[str]] = []
+    for name, *options in PLAYER_CANDIDATES:
+        program = shutil.which(name, path=search_path)
+        if program is not None:
+            found.append([program, *options])
+    return found
 
 
 def find_player(search_path: str | None = None) -> list[str] | None:
-    """Return the argv prefix of the first player found on `search_path` (default: $PATH), its
-    program resolved to an absolute path, or None when there is none. The WAV path is appended."""
-    for name, *options in PLAYER_CANDIDATES:
-        found = shutil.which(name, path=search_path)
-        if found is not None:
-            return [found, *options]
-    return None
+    """Return the first player found on `search_path` (default: $PATH), or None when there is none."""
+    players = find_players(search_path)
+    return players[0] if players else None
+
+
+@dataclass(frozen=True)
+class PlayerChoice:
+    """The first player that played a silent clip, or None; and why each one before it did not."""
+
+    player: list[str] | None
+    problems: tuple[str, ...]
+
+    def no_sound(self) -> str:
+        """Return why there is no sound, in words: the players' failures, or that none is installed."""
+        return "; ".join(self.problems) if self.problems else NO_PLAYER
+
+
+def write_silence(path: Path, seconds: float, rate: int = 22050) -> None:
+    """Write a mono 16-bit WAV of `seconds` of silence (the format the voice plays)."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\0\0" * round(seconds * rate))
+
+
+def choose_player(candidates: Sequence[Sequence[str]]) -> PlayerChoice:
+    """Given players in order of preference, play a short silent clip through each until one
+    plays it; return that one (None when none did) and the failures of those tried before it.
+
+    A session plays its whole sound through one player started at its zero, so the player must
+    be known to work before the session starts: a failure found then is told at once, not as
+    "no sound" when the session ends.
+    """
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="calmcoach-player-") as folder:
+        clip = Path(folder) / "silence.wav"
+        write_silence(clip, PROBE_CLIP_S)
+        for argv in candidates:
+            try:
+                PlayerProcess(argv, clip).wait(PROBE_TIMEOUT_S, PROBE_CLIP_S)
+            except DeliveryError as error:
+                problems.append(error.message)
+                continue
+            return PlayerChoice(list(argv), tuple(problems))
+    return PlayerChoice(None, tuple(problems))
 
 
 def player_name(argv: Sequence[str]) -> str:
@@ -58,7 +123,7 @@ class PlayerProcess:
                 start_new_session=True,  # its own process group, so kill() reaches its children
             )
         except OSError as exc:
-            raise DeliveryError(f"cannot start the audio player {self.name}: {exc}") from exc
+            raise PlayerFailed(f"cannot start the audio player {self.name}: {exc}") from exc
 
     def wait(self, limit_s: float, clip_s: float) -> None:
         """Wait for the player to finish; kill it after `limit_s`. Raise DeliveryError when it was
@@ -77,7 +142,7 @@ class PlayerProcess:
         if self._process.returncode != 0:
             lines = stderr.decode("utf-8", "replace").strip().splitlines()
             detail = f": {lines[-1]}" if lines else ""
-            raise DeliveryError(
+            raise PlayerFailed(
                 f"the audio player {self.name} failed (exit status {self._process.returncode}){detail}"
             )
 

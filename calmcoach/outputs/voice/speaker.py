@@ -25,7 +25,14 @@ from calmcoach.errors import DeliveryError
 from calmcoach.outputs.voice.cache import cache_path, mark_used, normalize_text
 from calmcoach.outputs.voice.cache_prune import prune_quietly
 from calmcoach.outputs.voice.engine import shared_engine
-from calmcoach.outputs.voice.player import NO_PLAYER, PlayerProcess, find_player
+from calmcoach.outputs.voice.player import (
+    NO_PLAYER,
+    PlayerChoice,
+    PlayerFailed,
+    PlayerProcess,
+    choose_player,
+    find_players,
+)
 from calmcoach.outputs.voice.probe import probe_tts
 from calmcoach.outputs.wavtools import read_pcm, trim_silence, wav_duration, write_pcm
 from calmcoach.schedule.model import VoiceSettings
@@ -55,8 +62,9 @@ class _Job:
 class TtsSpeaker:
     """Speaks text with espeak-ng through pyttsx3, caching each phrase as a trimmed WAV file.
 
-    `player` is the player's argv prefix (the WAV path is appended); None looks one up on PATH
-    (`find_player`). `on_error` hears failures of `speak()` phrases, which nobody waits for
+    `player` is the player's argv prefix (the WAV path is appended); None takes every player on
+    PATH (`find_players`), tried in order until one plays, and the one that played first from then
+    on. `on_error` hears failures of `speak()` phrases, which nobody waits for
     (default: a warning in the log). Clips are mono 16-bit PCM at the engine's rate, 22050 Hz.
     """
 
@@ -72,7 +80,8 @@ class TtsSpeaker:
     ) -> None:
         self._voice = voice
         self._cache_dir = cache_dir
-        self._player = (list(player) or None) if player is not None else find_player()
+        # In order of preference; the one that last played comes first (see `_play`).
+        self._players = ([list(player)] if player else []) if player is not None else find_players()
         self._margin_s = margin_s
         self._synth_timeout_s = synth_timeout_s
         self._on_error = on_error or _log_error
@@ -86,8 +95,19 @@ class TtsSpeaker:
 
     @property
     def player(self) -> list[str] | None:
-        """The player's argv prefix, or None when there is none."""
-        return None if self._player is None else list(self._player)
+        """The player's argv prefix (the one that last played, else the first found), or None."""
+        with self._lock:
+            return list(self._players[0]) if self._players else None
+
+    def choose_player(self) -> PlayerChoice:
+        """Play a short silent clip through this speaker's players in order until one plays it;
+        make that one the speaker's first choice and return it, with why the others failed."""
+        with self._lock:
+            candidates = [list(argv) for argv in self._players]
+        choice = choose_player(candidates)
+        if choice.player is not None:
+            self._prefer(choice.player)
+        return choice
 
     def check(self) -> str | None:
         """Return None when speech can be synthesized and played here, else why not.
@@ -102,7 +122,7 @@ class TtsSpeaker:
         problem = self._engine.problem() if self._engine.started() else probe_tts().problem
         if problem is not None:
             return problem
-        return NO_PLAYER if self._player is None else None
+        return NO_PLAYER if not self._players else None
 
     def warm(self) -> None:
         """Start the speech engine now (pyttsx3 and espeak-ng load on its thread), ahead of the first
@@ -235,20 +255,43 @@ class TtsSpeaker:
                 job.future.set_result(None)
 
     def _play(self, job: _Job) -> None:
-        if self._player is None:
+        with self._lock:
+            candidates = [list(argv) for argv in self._players]
+        if not candidates:
             raise DeliveryError(NO_PLAYER)
         path = self.synthesize(job.text)
         clip_s = wav_duration(path)
-        with self._lock:
-            if self._closed or job.abort.is_set():
-                raise DeliveryError(f"stopped before speaking {_short(job.text)!r}")
-            process = PlayerProcess(self._player, path)
-            self._playing = (job, process)
-        try:
-            process.wait(clip_s + self._margin_s, clip_s)
-        finally:
+        failures: list[str] = []
+        for argv in candidates:
             with self._lock:
-                self._playing = None
+                if self._closed or job.abort.is_set():
+                    raise DeliveryError(f"stopped before speaking {_short(job.text)!r}")
+                try:
+                    process = PlayerProcess(argv, path)
+                except PlayerFailed as error:
+                    failures.append(error.message)
+                    continue
+                self._playing = (job, process)
+            try:
+                process.wait(clip_s + self._margin_s, clip_s)
+            except PlayerFailed as error:
+                failures.append(error.message)
+                continue
+            finally:
+                with self._lock:
+                    self._playing = None
+            if failures:
+                self._prefer(argv)
+                _log.info("speaking through %s: %s", argv[0], "; ".join(failures))
+            return
+        if len(failures) == 1:
+            raise DeliveryError(failures[0])
+        raise DeliveryError("no audio player could play: " + "; ".join(failures))
+
+    def _prefer(self, argv: list[str]) -> None:
+        """Make `argv` the first player tried, keeping the others in their order after it."""
+        with self._lock:
+            self._players = [argv, *(other for other in self._players if other != argv)]
 
     def _abort(self, job: _Job) -> None:
         """Stop `job`: drop it if it has not started, else kill its player once it has one."""
