@@ -58,7 +58,7 @@ def test_pw_play_without_pipewire_fails_so_aplay_speaks_and_is_kept(
 
 def played_s(capture: Path) -> float:
     with wave.open(str(capture)) as played:
-        return played.getnframes() / played.getframerate()
+        return float(played.getnframes() / played.getframerate())
 
 
 def test_choose_player_tries_each_until_one_plays(players_on_path: Path, alsa_capture: Path) -> None:
