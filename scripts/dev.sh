@@ -92,6 +92,19 @@ make_venv() {
   fi
 }
 
+# The real-desktop tests (tests/systemd/) run calmcoach as an ordinary user under a real
+# `systemd --user`: root passes every permission check and would hide what users meet.
+TEST_USER=calmcoach-test
+ensure_test_user() {
+  [ "$(id -u)" -eq 0 ] || return 0
+  if ! id -u "$TEST_USER" >/dev/null 2>&1; then
+    log "creating the ordinary user $TEST_USER for the real-desktop tests"
+    useradd --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$TEST_USER"
+  fi
+  # As root the tier can always be set up, so it must never be skipped.
+  export CALMCOACH_REAL_DESKTOP=required
+}
+
 run_tests() {
   "$VENV/bin/ruff" check calmcoach tests benchmarks
   "$VENV/bin/ruff" format --check --quiet calmcoach tests benchmarks
@@ -118,6 +131,7 @@ case "${1:-}" in
     shift
     install_debian_packages "${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
     make_venv
+    ensure_test_user
     run_tests "$@"
     ;;
   *)

@@ -214,7 +214,8 @@ def run_status(args: argparse.Namespace, ctx: Context) -> int:
                 f"(ExecStart={found['exec_start']}); `calmcoach service install` updates it."
             )
         if found["systemd"]:
-            ctx.out(f"systemd: enabled: {found['enabled']}, active: {found['active']}")
+            # `systemctl is-enabled` prints nothing for a unit it has no file for.
+            ctx.out(f"systemd: enabled: {found['enabled'] or 'no'}, active: {found['active'] or 'no'}")
         else:
             ctx.out(f"systemd: not available ({found['systemd_detail']})")
         ctx.out(

@@ -47,48 +47,30 @@ RestartSec=10
 TimeoutStopSec=10
 # Logs go to stderr, which journald reads: `journalctl --user -u calmcoach`.
 StandardError=journal
-# Hardening. Each line below was chosen to keep notifications (the session bus in %t), the voice
-# (espeak-ng in process, ctypes callbacks, a player on /dev/snd or the sound server's socket in
-# %t) and the user's config readable. Not used on purpose: PrivateUsers= and ProtectHome= (they
-# would hide the session bus or the schedule in ~/.config), PrivateDevices= (it hides /dev/snd),
-# PrivateNetwork= (a sound server or bus may be reached over TCP). In a user unit, the options
-# that need a mount namespace take effect where the kernel allows unprivileged user namespaces.
-# calmcoach and what it starts (the audio player) can never gain privileges (setuid, file caps).
-NoNewPrivileges=yes
-# The whole file system is read-only to calmcoach, but for the folders below it writes to.
-ProtectSystem=strict
-# Its history and state, and its cache of synthesized speech ("-": no error if not there yet;
-# ExecStartPre= below creates them). If you moved XDG_STATE_HOME or XDG_CACHE_HOME, add yours.
-ReadWritePaths=-%h/.local/state/calmcoach -%h/.cache/calmcoach
-# Create those folders before the sandbox is set up ("+": this one command runs outside it).
-ExecStartPre=+/usr/bin/mkdir -p %h/.local/state/calmcoach %h/.cache/calmcoach
-# The control socket's folder, $XDG_RUNTIME_DIR/calmcoach: made by systemd, writable, private.
+# The control socket's folder, $XDG_RUNTIME_DIR/calmcoach: made by systemd before the start, the
+# user's (calmcoach removes its socket when it stops).
 RuntimeDirectory=calmcoach
 # Only the user may enter it (calmcoach checks this too, and makes the socket 0600).
 RuntimeDirectoryMode=0700
-# A private /tmp: temporary WAV files are nobody else's business.
-PrivateTmp=yes
-# No writing to /proc/sys, /sys and the like.
-ProtectKernelTunables=yes
-# No loading kernel modules.
-ProtectKernelModules=yes
-# No reading the kernel log.
-ProtectKernelLogs=yes
-# The control groups are read-only.
-ProtectControlGroups=yes
-# No setting the system clock (calmcoach only reads it).
-ProtectClock=yes
-# No changing the host name.
-ProtectHostname=yes
+# Hardening that a user unit really gets. Every line below is enforced by the kernel through a
+# seccomp filter or a process attribute, which a user manager can set up without privileges
+# (tests/systemd/ runs each one under a real `systemd --user` and shows its effect). Not used:
+# the file-system and kernel sandboxing options (ProtectSystem=, PrivateTmp=, ReadWritePaths=,
+# ProtectKernelTunables=, ProtectControlGroups=, ProtectHostname=, ProtectProc=, PrivateMounts=,
+# ProtectHome=): a user manager applies them only with PrivateUsers=, without it they are
+# silently ignored, and with it the service fails to start (226/NAMESPACE) wherever unprivileged
+# user namespaces are restricted, as on Ubuntu 24.04. Nor the options that drop capabilities
+# (CapabilityBoundingSet=, ProtectKernelModules=, ProtectKernelLogs=, ProtectClock=): an ordinary
+# user's manager may not change the bounding set, and the service would not start
+# (218/CAPABILITIES); a user service has no capabilities to drop anyway.
+# calmcoach and what it starts (the audio player) can never gain privileges (setuid, file caps).
+NoNewPrivileges=yes
 # No creating setuid or setgid files.
 RestrictSUIDSGID=yes
 # The execution domain (personality) stays the native one.
 LockPersonality=yes
-# No memory both writable and executable: tested with espeak-ng and ctypes callbacks
-# (tests/hardening/test_unit_hardening.py runs the service and a spoken session under it).
+# No memory both writable and executable (espeak-ng and ctypes callbacks work without it).
 MemoryDenyWriteExecute=yes
-# No real-time scheduling: a reminder is never urgent to the microsecond.
-RestrictRealtime=yes
 # No new namespaces of any kind.
 RestrictNamespaces=yes
 # Native system calls only (no 32-bit ABI tricks).
@@ -97,19 +79,14 @@ SystemCallArchitectures=native
 SystemCallFilter=@system-service
 # A call outside that list fails with EPERM instead of killing the service outright.
 SystemCallErrorNumber=EPERM
-# Not even those of that list that change owners, mounts or resource limits of the system.
+# Not even those of that list that change privileges, resource limits or scheduling (so no
+# real-time priority either: a reminder is never urgent to the microsecond).
 SystemCallFilter=~@privileged @resources
-# Mounts made inside the sandbox stay inside it.
-PrivateMounts=yes
-# A key ring of its own: calmcoach keeps no keys, and sees nobody else's.
-KeyringMode=private
-# Other users' processes are invisible in /proc.
-ProtectProc=invisible
 # Local sockets (session bus, sound server, sd_notify, control socket), and TCP for a sound server
 # or bus reached over the network; no raw, packet or netlink sockets.
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6
-# No capabilities at all (a user service has none to begin with; this makes it explicit).
-CapabilityBoundingSet=
+# A key ring of its own: calmcoach keeps no keys, and sees none of the session's.
+KeyringMode=private
 # Files calmcoach creates are the user's alone (the history holds health notes).
 UMask=0077
 

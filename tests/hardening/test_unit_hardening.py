@@ -1,7 +1,8 @@
-"""The systemd unit's hardening: scored by `systemd-analyze --user security --offline=yes`, the
-options that would break notifications or audio left out, the writable folders the ones calmcoach
-writes to, and the service and the voice shown to work under the process restrictions we can
-apply without systemd (no new privileges, no writable-and-executable memory).
+"""The systemd unit's hardening, read offline: scored by `systemd-analyze --user security
+--offline=yes`, the options that would break notifications or audio, or cannot work in a user
+unit, left out, and the service and the voice shown to work under the process restrictions we can
+apply without systemd (no new privileges, no writable-and-executable memory). tests/systemd/ runs
+the unit under a real user manager and shows what each line does there.
 
 `tests/service/test_unit_file.py` checks that the unit verifies with nothing on stderr and that it
 is the template in calmcoach/service/unit.py.
@@ -25,25 +26,47 @@ from tests.service.conftest import START_TIMEOUT_S, far_from_now, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT = REPO / "systemd" / "calmcoach.service"
-# Measured 2.1 ("OK") with the options below; 9.8 ("UNSAFE") without them. Room for one small
-# change, not for dropping a group of options.
-MAX_EXPOSURE = 2.5
+# Measured 6.2 ("MEDIUM"). The offline score counts file-system and kernel sandboxing that a user
+# manager does not apply (tests/systemd/ shows which lines really work), so an honest user unit
+# cannot score lower; the bound catches a dropped system-call filter.
+MAX_EXPOSURE = 6.5
 REQUIRED = {
     "NoNewPrivileges": "yes",
-    "ProtectSystem": "strict",
-    "PrivateTmp": "yes",
-    "ProtectKernelTunables": "yes",
-    "ProtectControlGroups": "yes",
     "RestrictSUIDSGID": "yes",
     "LockPersonality": "yes",
     "MemoryDenyWriteExecute": "yes",
-    "RestrictRealtime": "yes",
+    "RestrictNamespaces": "yes",
     "SystemCallArchitectures": "native",
+    "SystemCallErrorNumber": "EPERM",
+    "RestrictAddressFamilies": "AF_UNIX AF_INET AF_INET6",
+    "KeyringMode": "private",
+    "UMask": "0077",
     "RuntimeDirectory": "calmcoach",
     "RuntimeDirectoryMode": "0700",
 }
-# Each would cut calmcoach off from the session bus, the user's config or the sound card.
-FORBIDDEN = ("PrivateUsers", "ProtectHome", "PrivateDevices", "PrivateNetwork", "DynamicUser", "User")
+# Each would cut calmcoach off from the session bus, the user's config or the sound card; or, in
+# a user unit, be ignored without PrivateUsers= or keep the service from starting (namespaces,
+# capabilities): see the comment in the unit.
+FORBIDDEN = (
+    "PrivateUsers",
+    "ProtectHome",
+    "PrivateDevices",
+    "PrivateNetwork",
+    "DynamicUser",
+    "User",
+    "ProtectSystem",
+    "PrivateTmp",
+    "ReadWritePaths",
+    "ProtectKernelTunables",
+    "ProtectKernelModules",
+    "ProtectKernelLogs",
+    "ProtectControlGroups",
+    "ProtectClock",
+    "ProtectHostname",
+    "ProtectProc",
+    "PrivateMounts",
+    "CapabilityBoundingSet",
+)
 
 
 def settings(unit: Path) -> dict[str, list[str]]:
@@ -79,20 +102,8 @@ def test_the_exposure_score_is_low(tmp_path: Path) -> None:
 def test_hardening_options_are_set_and_the_harmful_ones_are_not() -> None:
     found = settings(UNIT)
     assert {key: found.get(key, [""])[-1] for key in REQUIRED} == REQUIRED
+    assert found["SystemCallFilter"] == ["@system-service", "~@privileged @resources"]
     assert [key for key in FORBIDDEN if key in found] == []
-
-
-def test_the_writable_folders_are_the_ones_calmcoach_writes_to(monkeypatch: pytest.MonkeyPatch) -> None:
-    # With the XDG variables unset, as in a user manager's default environment.
-    for name in ("XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", "/home/someone")
-    paths = Paths.from_environment()
-    writable = " ".join(settings(UNIT)["ReadWritePaths"]).replace("%h", "/home/someone").split()
-    assert sorted(w.lstrip("-") for w in writable) == sorted([str(paths.cache), str(paths.state)])
-    assert paths.history_db.parent == paths.state
-    made = settings(UNIT)["ExecStartPre"][0].replace("%h", "/home/someone")
-    assert made == f"+/usr/bin/mkdir -p {paths.state} {paths.cache}"
 
 
 # Apply what we can of the unit without systemd: NoNewPrivileges= and MemoryDenyWriteExecute=

@@ -1,0 +1,131 @@
+"""Fixtures for the real-desktop tier: an ordinary user's systemd user manager (tests/user_session.py),
+calmcoach installed by that user from a wheel of this tree, and a notification server on that
+user's own session bus."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.desktop import wait_until
+from tests.user_session import REQUIRED_ENV, UserSession, ready, unavailable_reason
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVER_SCRIPT = ROOT / "tests" / "notification_server.py"
+INSTALL_TIMEOUT_S = 600.0
+
+
+@pytest.fixture(scope="session")
+def user_session() -> Iterator[UserSession]:
+    """An ordinary user's `systemd --user`, with the session bus and PipeWire it starts."""
+    reason = unavailable_reason()
+    if reason is not None:
+        if os.environ.get(REQUIRED_ENV) == "required":
+            pytest.fail(f"the real-desktop tier is required here, but {reason}")
+        pytest.skip(reason)
+    session = UserSession.start()
+    yield session
+    session.stop()
+
+
+@dataclass(frozen=True)
+class Installed:
+    """calmcoach as the user installed it: a venv of its own, the command linked into ~/.local/bin."""
+
+    venv: Path
+    command: Path
+
+
+@pytest.fixture(scope="session")
+def installed(user_session: UserSession) -> Installed:
+    """Install a wheel of this tree for the user, as the README's "Installing" section does."""
+    wheels = Path(tempfile.mkdtemp(prefix="cc-wheel-"))
+    try:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--wheel-dir",
+                str(wheels),
+                str(ROOT),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=INSTALL_TIMEOUT_S,
+        )
+        (wheel,) = wheels.glob("calmcoach-*.whl")
+        wheels.chmod(0o755)
+        venv = user_session.home / ".local" / "share" / "calmcoach-venv"
+        bin_dir = user_session.home / ".local" / "bin"
+        user_session.write(bin_dir / ".keep", "")
+        for step in (
+            ["/usr/bin/python3", "-m", "venv", str(venv)],
+            [str(venv / "bin" / "pip"), "install", "--quiet", f"{wheel}[desktop]"],
+            ["ln", "-s", str(venv / "bin" / "calmcoach"), str(bin_dir / "calmcoach")],
+        ):
+            result = user_session.run(*step, timeout=INSTALL_TIMEOUT_S)
+            assert result.returncode == 0, ready(result)
+    finally:
+        shutil.rmtree(wheels, ignore_errors=True)
+    user_session.extra_path.insert(0, str(bin_dir))  # as a login shell puts ~/.local/bin on PATH
+    return Installed(venv=venv, command=bin_dir / "calmcoach")
+
+
+@dataclass(frozen=True)
+class UserNotifications:
+    """tests/notification_server.py running as a user service on the user's session bus."""
+
+    session: UserSession
+    record: Path
+
+    def received(self) -> list[dict[str, object]]:
+        import json
+
+        if not self.record.exists():
+            return []
+        text = self.record.read_text(encoding="utf-8")
+        return [json.loads(line) for line in text.splitlines()[: text.count("\n")]]
+
+    def wait_for(self, count: int, *, timeout: float = 20.0) -> list[dict[str, object]]:
+        def arrived() -> list[dict[str, object]] | None:
+            got = self.received()
+            return got if len(got) >= count else None
+
+        return wait_until(
+            arrived, timeout=timeout, what=f"{count} notification(s) on the user's bus", step=0.05
+        )
+
+
+@pytest.fixture(scope="session")
+def user_notifications(user_session: UserSession, installed: Installed) -> UserNotifications:
+    """The recording notification server, started by the user's manager like a desktop's daemon."""
+    script = user_session.write(user_session.home / "notification_server.py", SERVER_SCRIPT.read_text())
+    record = user_session.home / "notifications.jsonl"
+    python = installed.venv / "bin" / "python"  # jeepney comes with calmcoach
+    result = user_session.run(
+        "systemd-run", "--user", "--unit=test-notifications", "--quiet",
+        str(python), str(script), "--record", str(record),
+    )  # fmt: skip
+    assert result.returncode == 0, ready(result)
+
+    def owned() -> bool:
+        answer = user_session.run(
+            "busctl", "--user", "call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
+            "org.freedesktop.DBus", "NameHasOwner", "s", "org.freedesktop.Notifications",
+        )  # fmt: skip
+        return answer.stdout.strip() == "b true"
+
+    wait_until(owned, timeout=20, what="the notification server on the user's bus", step=0.1)
+    return UserNotifications(user_session, record)

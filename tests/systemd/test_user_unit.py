@@ -1,0 +1,193 @@
+"""The shipped unit under a real `systemd --user`, installed and run by an ordinary user.
+
+`calmcoach service install` writes the unit and starts it; the service then answers, delivers to
+the user's own session bus, reloads, is restarted by the watchdog when it hangs, stops within its
+timeout, and `service status` and `uninstall` say what is true. The log goes to a file through a
+drop-in (this machine has no journald); nothing else of the unit is changed, but for the
+watchdog test's shorter timings.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.desktop import wait_until
+from tests.service.conftest import far_from_now
+from tests.systemd.conftest import Installed, UserNotifications
+from tests.user_session import UserSession, ready
+
+pytestmark = pytest.mark.slow
+UNIT = "calmcoach.service"
+SCHEDULE = """\
+[settings]
+timezone = "UTC"
+
+[[reminder]]
+name = "water"
+kind = "hydration"
+at = ["{never}"]
+"""
+EXTRA = """
+[[reminder]]
+name = "evening-tip"
+kind = "tip"
+at = ["{never}"]
+"""
+
+
+def unit_dir(session: UserSession) -> Path:
+    return session.home / ".config" / "systemd" / "user"
+
+
+def log_path(session: UserSession) -> Path:
+    return session.home / "calmcoach.log"
+
+
+def service_log(session: UserSession) -> str:
+    path = log_path(session)
+    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+
+def active(session: UserSession) -> dict[str, str]:
+    """Wait until the unit is active and running; return its properties."""
+
+    def running() -> dict[str, str] | None:
+        shown = session.show(UNIT, "ActiveState", "SubState", "MainPID", "Result", "NRestarts")
+        return shown if (shown.get("ActiveState"), shown.get("SubState")) == ("active", "running") else None
+
+    found: dict[str, str] = wait_until(running, timeout=30, what=f"{UNIT} to run", step=0.05)
+    return found
+
+
+@pytest.fixture(scope="module")
+def schedule(user_session: UserSession) -> Path:
+    return user_session.write(
+        user_session.home / ".config" / "calmcoach" / "schedule.toml", SCHEDULE.format(never=far_from_now())
+    )
+
+
+@pytest.fixture
+def service(
+    user_session: UserSession, installed: Installed, schedule: Path, user_notifications: UserNotifications
+) -> Iterator[UserSession]:
+    """The unit installed with `calmcoach service install`, running; uninstalled afterwards."""
+    user_session.write(
+        unit_dir(user_session) / f"{UNIT}.d" / "log.conf",
+        f"[Service]\nStandardError=append:{log_path(user_session)}\n",
+    )
+    result = user_session.run("calmcoach", "service", "install")
+    assert result.returncode == 0, ready(result) + service_log(user_session)
+    active(user_session)
+    yield user_session
+    user_session.run("calmcoach", "service", "uninstall")
+    for drop_in in (unit_dir(user_session) / f"{UNIT}.d").glob("*.conf"):
+        drop_in.unlink()
+    user_session.systemctl("daemon-reload")
+
+
+def test_service_install_leaves_the_unit_running_after_ready(service: UserSession) -> None:
+    shown = service.show(UNIT, "Type", "ActiveState", "SubState", "MainPID", "FragmentPath", "ExecMainStatus")
+    # Type=notify: "active" is reached only once calmcoach sent READY=1.
+    assert (shown["Type"], shown["ActiveState"], shown["SubState"]) == ("notify", "active", "running")
+    assert shown["FragmentPath"] == str(unit_dir(service) / UNIT)
+    status = service.run("calmcoach", "status")
+    assert status.returncode == 0, ready(status)
+    assert status.stdout.startswith(f"calmcoach is running (pid {shown['MainPID']},"), status.stdout
+    assert "Traceback" not in service_log(service)
+
+
+def test_the_service_delivers_on_the_users_own_session_bus(
+    service: UserSession, user_notifications: UserNotifications
+) -> None:
+    before = len(user_notifications.received())
+    result = service.run("calmcoach", "trigger", "water")
+    assert result.returncode == 0, ready(result)
+    got = user_notifications.wait_for(before + 1)[before:]
+    assert [n["app_name"] for n in got] == ["calmcoach"], got
+    assert "delivered water (hydration, triggered) via notification" in service_log(service)
+
+
+def test_systemctl_reload_rereads_the_schedule(service: UserSession, schedule: Path) -> None:
+    pid = active(service)["MainPID"]
+    service.write(schedule, schedule.read_text() + EXTRA.format(never=far_from_now()))
+    result = service.systemctl("reload", UNIT)
+    assert result.returncode == 0, ready(result)
+
+    def names() -> list[str] | None:
+        answer = service.run("calmcoach", "status", "--json")
+        result = json.loads(answer.stdout)["result"] if answer.returncode == 0 else {}
+        listed = [reminder["name"] for reminder in result.get("reminders", [])]
+        return listed if "evening-tip" in listed else None
+
+    assert sorted(wait_until(names, timeout=20, what="the reloaded schedule")) == ["evening-tip", "water"]
+    assert active(service)["MainPID"] == pid  # re-read in place, not restarted
+    service.write(schedule, SCHEDULE.format(never=far_from_now()))
+    service.systemctl("reload", UNIT)
+
+
+def test_a_hung_service_is_killed_by_the_watchdog_and_restarted(service: UserSession) -> None:
+    service.write(
+        unit_dir(service) / f"{UNIT}.d" / "watchdog.conf", "[Service]\nWatchdogSec=3\nRestartSec=3\n"
+    )
+    assert service.systemctl("daemon-reload").returncode == 0
+    assert service.systemctl("restart", UNIT).returncode == 0
+    before = active(service)
+    hung = service.run("kill", f"-{signal.SIGSTOP.name.removeprefix('SIG')}", before["MainPID"])
+    assert hung.returncode == 0, ready(hung)
+    # Seen while systemd waits RestartSec before starting it again.
+    wait_until(
+        lambda: service.show(UNIT, "Result")["Result"] == "watchdog",
+        timeout=40,
+        what="the watchdog to kill the stopped service",
+        step=0.05,
+    )
+    after = active(service)
+    assert after["MainPID"] != before["MainPID"]
+    assert int(after["NRestarts"]) == int(before["NRestarts"]) + 1
+    assert service.run("calmcoach", "status").returncode == 0
+
+
+def test_systemctl_stop_ends_the_service_within_its_stop_timeout(service: UserSession) -> None:
+    result = service.systemctl("stop", UNIT)
+    assert result.returncode == 0, ready(result)
+    shown = service.show(UNIT, "ActiveState", "Result")
+    # Past TimeoutStopSec= systemd kills the service and records Result=timeout.
+    assert shown == {"ActiveState": "inactive", "Result": "success"}
+    log = service_log(service)
+    assert log.rstrip().endswith("stopped"), log[-500:]  # its own last words: a clean exit
+    assert "Traceback" not in service_log(service)
+    assert not (service.runtime / "calmcoach" / "control.sock").exists()  # no stale socket left
+
+
+def test_service_status_and_uninstall_tell_the_truth(service: UserSession) -> None:
+    status = service.run("calmcoach", "service", "status", "--json")
+    assert status.returncode == 0, ready(status)
+    found = json.loads(status.stdout)
+    assert {k: found[k] for k in ("installed", "up_to_date", "systemd", "enabled", "active", "running")} == {
+        "installed": True,
+        "up_to_date": True,
+        "systemd": True,
+        "enabled": "enabled",
+        "active": "active",
+        "running": True,
+    }
+    assert found["exec_start"] == f"{service.home}/.local/share/calmcoach-venv/bin/calmcoach run"
+
+    removed = service.run("calmcoach", "service", "uninstall")
+    assert removed.returncode == 0, ready(removed)
+    assert not (unit_dir(service) / UNIT).exists()
+    shown = service.show(UNIT, "ActiveState", "LoadState")
+    assert shown == {"ActiveState": "inactive", "LoadState": "not-found"}
+    status = service.run("calmcoach", "service", "status")
+    assert status.returncode == 1
+    assert status.stdout.splitlines() == [
+        f"Unit: not installed ({unit_dir(service) / UNIT}); `calmcoach service install` installs it.",
+        "systemd: enabled: no, active: inactive",
+        "Service: not running",
+    ]
+    assert service.run("calmcoach", "status").returncode == 1
