@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.desktop import wait_until
+from tests.service.conftest import far_from_now
 from tests.user_session import REQUIRED_ENV, UserSession, ready, unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,3 +130,65 @@ def user_notifications(user_session: UserSession, installed: Installed) -> UserN
 
     wait_until(owned, timeout=20, what="the notification server on the user's bus", step=0.1)
     return UserNotifications(user_session, record)
+
+
+UNIT = "calmcoach.service"
+SCHEDULE = """\
+[settings]
+timezone = "UTC"
+
+[[reminder]]
+name = "water"
+kind = "hydration"
+at = ["{never}"]
+"""
+
+
+def unit_dir(session: UserSession) -> Path:
+    return session.home / ".config" / "systemd" / "user"
+
+
+def log_path(session: UserSession) -> Path:
+    return session.home / "calmcoach.log"
+
+
+def service_log(session: UserSession) -> str:
+    path = log_path(session)
+    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+
+def active(session: UserSession) -> dict[str, str]:
+    """Wait until the unit is active and running; return its properties."""
+
+    def running() -> dict[str, str] | None:
+        shown = session.show(UNIT, "ActiveState", "SubState", "MainPID", "Result", "NRestarts")
+        return shown if (shown.get("ActiveState"), shown.get("SubState")) == ("active", "running") else None
+
+    found: dict[str, str] = wait_until(running, timeout=30, what=f"{UNIT} to run", step=0.05)
+    return found
+
+
+@pytest.fixture(scope="session")
+def schedule(user_session: UserSession) -> Path:
+    return user_session.write(
+        user_session.home / ".config" / "calmcoach" / "schedule.toml", SCHEDULE.format(never=far_from_now())
+    )
+
+
+@pytest.fixture
+def service(
+    user_session: UserSession, installed: Installed, schedule: Path, user_notifications: UserNotifications
+) -> Iterator[UserSession]:
+    """The unit installed with `calmcoach service install`, running; uninstalled afterwards."""
+    user_session.write(
+        unit_dir(user_session) / f"{UNIT}.d" / "log.conf",
+        f"[Service]\nStandardError=append:{log_path(user_session)}\n",
+    )
+    result = user_session.run("calmcoach", "service", "install")
+    assert result.returncode == 0, ready(result) + service_log(user_session)
+    active(user_session)
+    yield user_session
+    user_session.run("calmcoach", "service", "uninstall")
+    for drop_in in (unit_dir(user_session) / f"{UNIT}.d").glob("*.conf"):
+        drop_in.unlink()
+    user_session.systemctl("daemon-reload")

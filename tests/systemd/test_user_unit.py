@@ -11,83 +11,22 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.desktop import wait_until
 from tests.service.conftest import far_from_now
-from tests.systemd.conftest import Installed, UserNotifications
+from tests.systemd.conftest import SCHEDULE, UNIT, UserNotifications, active, service_log, unit_dir
 from tests.user_session import UserSession, ready
 
 pytestmark = pytest.mark.slow
-UNIT = "calmcoach.service"
-SCHEDULE = """\
-[settings]
-timezone = "UTC"
-
-[[reminder]]
-name = "water"
-kind = "hydration"
-at = ["{never}"]
-"""
 EXTRA = """
 [[reminder]]
 name = "evening-tip"
 kind = "tip"
 at = ["{never}"]
 """
-
-
-def unit_dir(session: UserSession) -> Path:
-    return session.home / ".config" / "systemd" / "user"
-
-
-def log_path(session: UserSession) -> Path:
-    return session.home / "calmcoach.log"
-
-
-def service_log(session: UserSession) -> str:
-    path = log_path(session)
-    return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
-
-
-def active(session: UserSession) -> dict[str, str]:
-    """Wait until the unit is active and running; return its properties."""
-
-    def running() -> dict[str, str] | None:
-        shown = session.show(UNIT, "ActiveState", "SubState", "MainPID", "Result", "NRestarts")
-        return shown if (shown.get("ActiveState"), shown.get("SubState")) == ("active", "running") else None
-
-    found: dict[str, str] = wait_until(running, timeout=30, what=f"{UNIT} to run", step=0.05)
-    return found
-
-
-@pytest.fixture(scope="module")
-def schedule(user_session: UserSession) -> Path:
-    return user_session.write(
-        user_session.home / ".config" / "calmcoach" / "schedule.toml", SCHEDULE.format(never=far_from_now())
-    )
-
-
-@pytest.fixture
-def service(
-    user_session: UserSession, installed: Installed, schedule: Path, user_notifications: UserNotifications
-) -> Iterator[UserSession]:
-    """The unit installed with `calmcoach service install`, running; uninstalled afterwards."""
-    user_session.write(
-        unit_dir(user_session) / f"{UNIT}.d" / "log.conf",
-        f"[Service]\nStandardError=append:{log_path(user_session)}\n",
-    )
-    result = user_session.run("calmcoach", "service", "install")
-    assert result.returncode == 0, ready(result) + service_log(user_session)
-    active(user_session)
-    yield user_session
-    user_session.run("calmcoach", "service", "uninstall")
-    for drop_in in (unit_dir(user_session) / f"{UNIT}.d").glob("*.conf"):
-        drop_in.unlink()
-    user_session.systemctl("daemon-reload")
 
 
 def test_service_install_leaves_the_unit_running_after_ready(service: UserSession) -> None:
