@@ -105,15 +105,60 @@ ensure_test_user() {
   export CALMCOACH_REAL_DESKTOP=required
 }
 
+# Tests about the service, its files and its faults, run a second time as the ordinary user:
+# as root they pass permission checks that users meet. Tests that can only be true as root carry
+# the as_root marker (and say so in their name) and are left out of this run.
+AS_USER_TESTS=(
+  tests/service/test_end_to_end.py
+  tests/faults
+  tests/hardening/test_security.py
+  tests/schedule/test_check_files.py
+  tests/history/test_export_file.py
+)
+
+pytest_status() {
+  # pytest's exit 5 (no tests collected) is a failure too.
+  local status=0
+  "$@" || status=$?
+  if [ "$status" -eq 5 ]; then
+    log "pytest collected no tests: that is a failure"
+    return 1
+  fi
+  return "$status"
+}
+
+run_as_test_user() {
+  # A copy of this tree (tracked files and new ones, not ignored ones) that the user owns, with a
+  # venv of the user's own from Debian's python3: root's files and Python may be out of its reach.
+  local copy status=0
+  copy=$(mktemp -d /tmp/calmcoach-as-user.XXXXXX)
+  git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$copy"
+  chown -R "$TEST_USER:$TEST_USER" "$copy"
+  log "running ${AS_USER_TESTS[*]} again as the ordinary user $TEST_USER"
+  local -a env_words=("HOME=$copy/.home" "PATH=/usr/local/bin:/usr/bin:/bin" "LANG=C.UTF-8")
+  mapfile -t -O "${#env_words[@]}" env_words < <(env | grep -E '^PIP_' || true)
+  setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --init-groups -- env -i "${env_words[@]}" bash -c '
+      set -e
+      cd "$1"; shift
+      /usr/bin/python3 -m venv .venv
+      .venv/bin/python -m pip install --quiet --upgrade pip
+      .venv/bin/python -m pip install --quiet -e ".[desktop,test]"
+      exec .venv/bin/pytest -p no:cacheprovider -m "not as_root" "$@"' run-as-user "$copy" "${AS_USER_TESTS[@]}" \
+    || status=$?
+  rm -rf "$copy"
+  [ "$status" -eq 5 ] && { log "pytest collected no tests as $TEST_USER: that is a failure"; return 1; }
+  return "$status"
+}
+
 run_tests() {
   "$VENV/bin/ruff" check calmcoach tests benchmarks
   "$VENV/bin/ruff" format --check --quiet calmcoach tests benchmarks
   "$VENV/bin/mypy"
   local status=0
-  "$VENV/bin/pytest" "$@" || status=$?
-  if [ "$status" -eq 5 ]; then
-    log "pytest collected no tests: that is a failure"
-    exit 1
+  pytest_status "$VENV/bin/pytest" "$@" || status=$?
+  # Only for a whole run (no arguments), and only where there is a user to become.
+  if [ "$#" -eq 0 ] && [ "$(id -u)" -eq 0 ]; then
+    run_as_test_user || status=$?
   fi
   exit "$status"
 }

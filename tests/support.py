@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import pytest
 
 from calmcoach.cli import main
 from calmcoach.context import Context
@@ -30,3 +33,17 @@ class Cli:
         context.stdout, context.stderr = out, err
         code = main(list(args), context)
         return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def only_as_root(reason: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Mark a test that can only be true as root (it acts as another user, or mounts): it carries
+    the `as_root` marker, which the ordinary user's run of the suite leaves out, and is skipped
+    with `reason` elsewhere. Its name ends in `_as_root`, so that a report says so too."""
+
+    def mark(test: Callable[..., None]) -> Callable[..., None]:
+        assert test.__name__.endswith("_as_root"), f"{test.__name__}: name a root-only test *_as_root"
+        skipped: Callable[..., None] = pytest.mark.skipif(os.geteuid() != 0, reason=reason)(test)
+        marked: Callable[..., None] = pytest.mark.as_root(skipped)
+        return marked
+
+    return mark

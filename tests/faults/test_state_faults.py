@@ -22,6 +22,7 @@ import pytest
 from calmcoach.paths import Paths
 from tests.desktop import Notifications
 from tests.faults.conftest import Start, without_root_powers
+from tests.support import only_as_root
 
 VIA_NOTIFICATION = "delivered water (hydration) via notification"
 STATE_FILE = "service.json"
@@ -89,8 +90,8 @@ def fill(folder: Path) -> Path:
 
 # Only root can mount the small file system that makes a real full disk (ENOSPC from the kernel);
 # CI runs as root. As another user the read-only test above goes through the same failing save.
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs to fill needs root")
-def test_a_full_disk_does_not_stop_reminders_and_loses_nothing_saved(
+@only_as_root("mounting a tmpfs to fill needs root")
+def test_a_full_disk_does_not_stop_reminders_and_loses_nothing_saved_as_root(
     notifications: Notifications, start: Start, paths: Paths
 ) -> None:
     with tiny_tmpfs(paths.state):

@@ -22,6 +22,7 @@ from calmcoach.paths import Paths
 from tests.desktop import Notifications
 from tests.hardening.support import service_running
 from tests.service.conftest import Running, start_service
+from tests.support import only_as_root
 
 REPO = Path(__file__).resolve().parents[2]
 NOBODY = 65534
@@ -34,7 +35,7 @@ name = "water"
 kind = "hydration"
 at = ["03:33"]
 """
-AS_ROOT = pytest.mark.skipif(os.getuid() != 0, reason="only root can act as another user (CI runs as root)")
+AS_ROOT = only_as_root("only root can act as another user (CI runs as root)")
 
 # Connect as nobody, send a status request (the service may already have refused and closed), and
 # print what came back, or the error that stopped us, as one line.
@@ -99,7 +100,7 @@ def test_a_loose_runtime_folder_is_tightened_to_0700(
 
 
 @AS_ROOT
-def test_another_user_cannot_even_reach_the_socket(service: Running) -> None:
+def test_another_user_cannot_even_reach_the_socket_as_root(service: Running) -> None:
     # Open the runtime folder above ours, so that only calmcoach's own 0700 folder stands guard.
     service.paths.control_socket.parent.parent.chmod(0o755)
     assert as_nobody(service.paths.control_socket) == "connect: PermissionError"
@@ -107,7 +108,7 @@ def test_another_user_cannot_even_reach_the_socket(service: Running) -> None:
 
 
 @AS_ROOT
-def test_another_user_is_refused_even_when_permissions_are_loosened(service: Running) -> None:
+def test_another_user_is_refused_even_when_permissions_are_loosened_as_root(service: Running) -> None:
     # Someone opened every door (folders 0755, socket 0666): SO_PEERCRED still refuses the peer.
     sock = service.paths.control_socket
     for folder in (sock.parent.parent, sock.parent):

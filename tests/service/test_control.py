@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import socket
 import stat
@@ -31,6 +30,7 @@ from calmcoach.service.control import (
     ServiceNotRunning,
     parse_request,
 )
+from tests.support import only_as_root
 
 
 class Recorder:
@@ -257,8 +257,8 @@ sys.stdout.write(s.recv(4096).decode())
 """
 
 
-@pytest.mark.skipif(os.getuid() != 0, reason="only root can connect as another user to check SO_PEERCRED")
-def test_a_peer_of_another_uid_is_refused() -> None:
+@only_as_root("only root can connect as another user to check SO_PEERCRED")
+def test_a_peer_of_another_uid_is_refused_as_root() -> None:
     # Loosen every permission on purpose (a world-readable folder, a 0666 socket): SO_PEERCRED
     # must refuse the other user even when the file system would let them in.
     folder = Path(tempfile.mkdtemp(prefix="cc-peer-"))
