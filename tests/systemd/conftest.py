@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import wave
+from array import array
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,6 +145,12 @@ timezone = "UTC"
 name = "water"
 kind = "hydration"
 at = ["{never}"]
+
+[[reminder]]
+name = "spoken-tip"
+kind = "tip"
+at = ["{never}"]
+say = ["voice"]
 """
 
 
@@ -192,3 +202,50 @@ def service(
     for drop_in in (unit_dir(user_session) / f"{UNIT}.d").glob("*.conf"):
         drop_in.unlink()
     user_session.systemctl("daemon-reload")
+
+
+@dataclass(frozen=True)
+class UserSound:
+    """The user's PipeWire (started by their manager), its default sink a null sink we record."""
+
+    session: UserSession
+    sink: str
+
+    @contextmanager
+    def recording(self, name: str) -> Iterator[Path]:
+        """Record what is played into the sink while the block runs; yield the WAV's path
+        (16-bit mono at 22050 Hz, so the standard library can read it)."""
+        out = self.session.home / name
+        argv = ["pw-record", "--target", f"{self.sink}.monitor", "--format", "s16", "--rate", "22050"]
+        argv += ["--channels", "1", str(out)]
+        recorder = subprocess.Popen(
+            self.session.argv(argv), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            wait_until(
+                lambda: out.exists() and out.stat().st_size > 44, timeout=20, what="pw-record to start"
+            )
+            yield out
+        finally:
+            recorder.send_signal(signal.SIGINT)  # pw-record finishes the WAV header on SIGINT
+            recorder.wait(10)
+
+
+@pytest.fixture(scope="session")
+def user_sound(user_session: UserSession) -> UserSound:
+    for step in (
+        ["pactl", "load-module", "module-null-sink", "sink_name=capture"],
+        ["pactl", "set-default-sink", "capture"],
+    ):
+        result = user_session.run(*step, timeout=30)
+        assert result.returncode == 0, ready(result)
+    return UserSound(user_session, "capture")
+
+
+def loud_seconds(wav: Path, level: int = 256) -> float:
+    """Return how many seconds of a 16-bit mono WAV are louder than `level` (about -42 dBFS)."""
+    with wave.open(str(wav)) as recorded:
+        frames = recorded.readframes(recorded.getnframes())
+        rate = recorded.getframerate()
+    samples = array("h", frames)
+    return float(sum(1 for sample in samples if abs(sample) > level) / rate)

@@ -17,7 +17,16 @@ import pytest
 
 from tests.desktop import wait_until
 from tests.service.conftest import far_from_now
-from tests.systemd.conftest import SCHEDULE, UNIT, UserNotifications, active, service_log, unit_dir
+from tests.systemd.conftest import (
+    SCHEDULE,
+    UNIT,
+    UserNotifications,
+    UserSound,
+    active,
+    loud_seconds,
+    service_log,
+    unit_dir,
+)
 from tests.user_session import UserSession, ready
 
 pytestmark = pytest.mark.slow
@@ -51,6 +60,22 @@ def test_the_service_delivers_on_the_users_own_session_bus(
     assert "delivered water (hydration, triggered) via notification" in service_log(service)
 
 
+def test_a_spoken_reminder_is_heard_through_the_users_pipewire(
+    service: UserSession, user_sound: UserSound
+) -> None:
+    with user_sound.recording("spoken.wav") as recorded:
+        result = service.run("calmcoach", "trigger", "spoken-tip")
+        assert result.returncode == 0, ready(result)
+        wait_until(
+            lambda: "delivered spoken-tip (tip, triggered) via voice" in service_log(service),
+            timeout=60,
+            what="the spoken tip",
+        )
+    # A tip is a sentence or two: seconds of speech, not a click. Only a PipeWire or PulseAudio
+    # client (pw-play, paplay) reaches this sink: there is no sound card for aplay.
+    assert loud_seconds(recorded) > 1.0, service_log(service)
+
+
 def test_systemctl_reload_rereads_the_schedule(service: UserSession, schedule: Path) -> None:
     pid = active(service)["MainPID"]
     service.write(schedule, schedule.read_text() + EXTRA.format(never=far_from_now()))
@@ -63,7 +88,11 @@ def test_systemctl_reload_rereads_the_schedule(service: UserSession, schedule: P
         listed = [reminder["name"] for reminder in result.get("reminders", [])]
         return listed if "evening-tip" in listed else None
 
-    assert sorted(wait_until(names, timeout=20, what="the reloaded schedule")) == ["evening-tip", "water"]
+    assert sorted(wait_until(names, timeout=20, what="the reloaded schedule")) == [
+        "evening-tip",
+        "spoken-tip",
+        "water",
+    ]
     assert active(service)["MainPID"] == pid  # re-read in place, not restarted
     service.write(schedule, SCHEDULE.format(never=far_from_now()))
     service.systemctl("reload", UNIT)
