@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 from calmcoach.errors import EXIT_USAGE, CalmcoachError, ScheduleError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from calmcoach.context import Context
     from calmcoach.outputs.voice import TtsSpeaker
     from calmcoach.outputs.voice.player import PlayerChoice
@@ -154,6 +156,10 @@ def run_or_save(
     from calmcoach.sessions import guided
 
     speaker = open_speaker(voice, ctx) if sound.voice else None
+    # Which player works is found while the clips are made: a session has to know before its zero.
+    choosing = (
+        _choose_player_meanwhile(speaker) if args.save is None and (sound.voice or sound.tone) else None
+    )
     try:
         prepared = guided.prepare(plan, synthesizer=speaker, tone_cache=ctx.paths.cache / "tones")
         for problem in prepared.problems:
@@ -163,7 +169,10 @@ def run_or_save(
             what = prepared.timeline.title.lower()
             ctx.out(f"Saved {saved.seconds:.1f} s of {what} to {saved.path} ({saved.cues} cues).")
             return 0
-        return _run_live(prepared, args, ctx, speaker=speaker, closing=closing, on_started=on_started)
+        choice = choosing.result() if choosing is not None else None
+        return _run_live(
+            prepared, args, ctx, choice=choice, speaker=speaker, closing=closing, on_started=on_started
+        )
     finally:
         if speaker is not None:
             speaker.close()
@@ -174,13 +183,15 @@ def _run_live(
     args: argparse.Namespace,
     ctx: Context,
     *,
+    choice: PlayerChoice | None,
     speaker: TtsSpeaker | None,
     closing: Closing | None,
     on_started: Callable[[], None] | None,
 ) -> int:
     from calmcoach.sessions import guided
 
-    choice = _working_player(speaker) if prepared.audio is not None else None
+    if prepared.audio is None:
+        choice = None
     from calmcoach.sessions.slot import session_slot
 
     with session_slot(ctx.paths.runtime):  # never over a scheduled session from the service
@@ -233,8 +244,16 @@ def record_session(ctx: Context, prepared: Prepared, started_at: datetime, resul
         ctx.warn(f"the session was not recorded in the history: {error.message}")
 
 
-def _working_player(speaker: TtsSpeaker | None) -> PlayerChoice:
-    """Return the first installed player that plays a silent clip (the speaker's, when there is one)."""
+def _choose_player_meanwhile(speaker: TtsSpeaker | None) -> Future[PlayerChoice]:
+    """Start finding the first installed player that plays a silent clip (the speaker's, when
+    there is one) on a thread of its own; return its future."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from calmcoach.outputs.voice.player import choose_player, find_players
 
-    return speaker.choose_player() if speaker is not None else choose_player(find_players())
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="calmcoach-player-choice")
+    future = executor.submit(
+        speaker.choose_player if speaker is not None else lambda: choose_player(find_players())
+    )
+    executor.shutdown(wait=False)  # the one job still runs; nothing else is ever submitted
+    return future

@@ -29,7 +29,8 @@ NO_PLAYER = (
     "(or pipewire-bin for pw-play, pulseaudio-utils for paplay)"
 )
 REAP_TIMEOUT_S = 2.0  # after a kill, how long to wait for the process to be reaped
-PROBE_CLIP_S = 0.2  # the silent clip a player is tried on before a session or in doctor
+PROBE_CLIP_S = 0.02  # the silent clip a player is tried on before a session or in doctor: short,
+# since a sound server plays it in real time before the session can start
 PROBE_TIMEOUT_S = 5.0  # a player that has not played that clip by then counts as not working
 
 
