@@ -59,11 +59,11 @@ def service(paths: Paths, short_runtime: Path, tmp_path: Path) -> Iterator[Runni
         yield running
 
 
-def as_nobody(socket_path: Path) -> str:
-    """Run the peer script as nobody against `socket_path`; return what it printed."""
+def as_nobody(socket_path: Path, python: str = sys.executable) -> str:
+    """Run the peer script as nobody against `socket_path` with `python`; return what it printed."""
     drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
     result = subprocess.run(
-        [*drop, sys.executable, "-c", PEER, str(socket_path)],
+        [*drop, python, "-c", PEER, str(socket_path)],
         capture_output=True,
         text=True,
         timeout=30,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from calmcoach.outputs import Message
+from calmcoach.outputs.voice.player import PlayerChoice
 from calmcoach.schedule.model import Channel, Reminder, Schedule, Settings
 from calmcoach.service.dispatch import SessionOutcome
 
@@ -74,3 +75,12 @@ class FakeSessions:
     def run(self, reminder: Reminder, schedule: Schedule, stop: threading.Event) -> SessionOutcome | None:
         self.runs.append(reminder.name)
         return SessionOutcome(planned=8, done=8, completed=True, name=reminder.pattern or "box")
+
+
+class ToneOnlySpeaker:
+    """Stands in for TtsSpeaker with the voice off: only its player is used, and `true` plays."""
+
+    player = ("true",)
+
+    def choose_player(self) -> PlayerChoice:
+        return PlayerChoice(list(self.player), ())

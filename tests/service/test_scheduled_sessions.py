@@ -21,7 +21,7 @@ from calmcoach.service.sessions import VoiceSessions
 from calmcoach.sessions import closing, guided, stamps
 from calmcoach.sessions.guided import Prepared
 from calmcoach.sessions.runner import Issued, SessionResult
-from tests.service.fakes import FakeClock
+from tests.service.fakes import FakeClock, ToneOnlySpeaker
 
 # 20:00 UTC on 4 March is 09:00 on 5 March in Auckland (UTC+13).
 NOW = datetime(2025, 3, 4, 20, 0, tzinfo=UTC)
@@ -30,12 +30,6 @@ SETTINGS = Settings(
     voice=VoiceSettings(enabled=False),
     patterns=(make_pattern("mine", 2, 0, 2),),
 )
-
-
-class ToneOnlySpeaker:
-    """Stands in for TtsSpeaker with the voice off: only its player is used."""
-
-    player = ("true",)
 
 
 def reminder(kind: Kind, **keys: Any) -> Reminder:

@@ -24,13 +24,7 @@ from calmcoach.schedule.model import (
 )
 from calmcoach.service.sessions import VoiceSessions
 from calmcoach.sessions.slot import session_slot
-from tests.service.fakes import FakeClock
-
-
-class ToneOnlySpeaker:
-    """Stands in for TtsSpeaker with the voice off: only its player is used, and `true` plays."""
-
-    player = ("true",)
+from tests.service.fakes import FakeClock, ToneOnlySpeaker
 
 
 def test_a_scheduled_session_is_skipped_while_another_plays(

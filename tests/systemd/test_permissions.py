@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import json
 import stat
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.desktop import wait_until
-from tests.hardening.test_security import PEER
+from tests.hardening import test_security as security
 from tests.systemd.conftest import UserNotifications, service_log
 from tests.user_session import UserSession, ready
 
 pytestmark = pytest.mark.slow
-NOBODY = 65534
+NOBODY = security.NOBODY
 UNIT = "calmcoach.service"
 
 
@@ -36,17 +35,10 @@ def mode(path: Path) -> int:
 
 
 def as_nobody(socket_path: Path) -> str:
-    """Connect to the socket as nobody, ask it to pause; return what came back (or the error)."""
-    drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-    result = subprocess.run(
-        [*drop, "/usr/bin/python3", "-c", PEER, str(socket_path)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    """Connect to the socket as nobody, ask it to pause; return what came back (or the error).
+
+    With Debian's python3: the suite's own Python may live where nobody may not read."""
+    return security.as_nobody(socket_path, python="/usr/bin/python3")
 
 
 def paused(session: UserSession) -> bool:
