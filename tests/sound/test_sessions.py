@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 from calmcoach.sessions.onsets import detect_onsets, match_onsets
+from tests.desktop import wait_until
 from tests.service.conftest import calmcoach_argv
 from tests.sound.conftest import player_env
-from tests.sound_server import CAPTURE_RATE, SoundServer
+from tests.sound_server import CAPTURE_RATE, SoundServer, sound_server
+from tests.voice.helpers import SPEECH_LEVEL
 
 SCHEDULE = """\
 [settings.patterns]
@@ -94,3 +96,48 @@ def test_a_breathing_session_is_heard_with_every_cue_where_planned(
     assert all(e is not None and abs(e) <= CUE_TOLERANCE_S for e in errors), list(
         zip(toned, errors, strict=True)
     )
+
+
+@pytest.mark.parametrize(
+    ("player", "going"),
+    [
+        pytest.param("pw-play", ("pipewire-pulse", "wireplumber", "pipewire"), id="pw-play-pipewire-stops"),
+        pytest.param("paplay", ("pipewire-pulse",), id="paplay-pulse-server-stops"),
+    ],
+)
+def test_a_server_that_goes_away_mid_session_is_said_at_once_and_the_session_goes_on(
+    player: str, going: tuple[str, ...], tmp_path: Path
+) -> None:
+    schedule, events = write_schedule(tmp_path), tmp_path / "events.jsonl"
+    # Its own server, since this one is stopped.
+    with sound_server() as own, own.capture() as capture:
+        process = subprocess.Popen(
+            breathe(schedule, 3, events),
+            env=player_env(own, player, tmp_path / "bin"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,  # one stream: the order of lines and warnings is kept
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        try:
+            # The first tone reached the server: the player is playing through it.
+            wait_until(lambda: max(map(abs, capture.so_far()), default=0) > SPEECH_LEVEL,
+                       timeout=RUN_TIMEOUT_S, what="the first tone in the capture")  # fmt: skip
+            own.stop(*going)
+            out, _ = process.communicate(timeout=RUN_TIMEOUT_S)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(RUN_TIMEOUT_S)
+    lines = out.splitlines()
+    assert process.returncode == 0, out  # the session ran to its end, on the screen
+    assert "Traceback" not in out
+    warnings = [i for i, line in enumerate(lines) if line.startswith("calmcoach: no sound:")]
+    assert len(warnings) == 1, out  # said once, not again at the end
+    assert f"the audio player {player} failed" in lines[warnings[0]], out
+    # Said at once: the first tone (2 s in) was heard, the server stopped, and the warning comes
+    # before the next cycle's first line (3 s after that tone), long before the session's end.
+    (cycle_2,) = [i for i, line in enumerate(lines) if "cycle 2 of 3  Breathe in" in line]
+    assert warnings[0] < cycle_2, out
+    assert lines[-1].startswith("Pace breathing: 3 cycles in"), out
+    assert len(read_events(events)) == 1 + 3 * 4 + 1  # every cue was given
