@@ -22,14 +22,26 @@ from tests.sound_server import SoundServer, missing_programs, sound_server
 HELPERS = ("dbus-send",)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SoundServer]:
-    """One sound server for a test module; tests that make it go away start their own."""
+def skip_unless_installed() -> None:
     missing = missing_programs()
     if missing:
         pytest.skip(
             f"the sound-server tier needs {', '.join(missing)}: bash scripts/dev.sh test installs them"
         )
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SoundServer]:
+    """One sound server for a test module, kept running; a test that stops it uses `own_server`."""
+    skip_unless_installed()
+    with sound_server() as started:
+        yield started
+
+
+@pytest.fixture
+def own_server() -> Iterator[SoundServer]:
+    """A sound server for this test alone, which it may make go away (`SoundServer.stop`)."""
+    skip_unless_installed()
     with sound_server() as started:
         yield started
 

@@ -16,7 +16,7 @@ from calmcoach.sessions.onsets import detect_onsets, match_onsets
 from tests.desktop import wait_until
 from tests.service.conftest import calmcoach_argv
 from tests.sound.conftest import player_env
-from tests.sound_server import CAPTURE_RATE, SoundServer, sound_server
+from tests.sound_server import CAPTURE_RATE, SoundServer
 from tests.voice.helpers import SPEECH_LEVEL
 
 SCHEDULE = """\
@@ -106,11 +106,11 @@ def test_a_breathing_session_is_heard_with_every_cue_where_planned(
     ],
 )
 def test_a_server_that_goes_away_mid_session_is_said_at_once_and_the_session_goes_on(
-    player: str, going: tuple[str, ...], tmp_path: Path
+    player: str, going: tuple[str, ...], own_server: SoundServer, tmp_path: Path
 ) -> None:
     schedule, events = write_schedule(tmp_path), tmp_path / "events.jsonl"
-    # Its own server, since this one is stopped.
-    with sound_server() as own, own.capture() as capture:
+    own = own_server
+    with own.capture() as capture:
         process = subprocess.Popen(
             breathe(schedule, 2, events),
             env=player_env(own, player, tmp_path / "bin"),
