@@ -201,7 +201,7 @@ class SoundServer:
         process = subprocess.Popen(
             ["pw-record", "--target", f"{self.sink}.monitor", "--rate", str(CAPTURE_RATE),
              "--channels", "1", "--format", "s16", str(path)],
-            env=self.env(),
+            env=self._client_env(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -240,7 +240,7 @@ class SoundServer:
     def pactl(self, *args: str) -> str:
         result = subprocess.run(
             ["pactl", *args],
-            env=self.env(),
+            env=self._client_env(),
             capture_output=True,
             text=True,
             timeout=PACTL_TIMEOUT_S,
@@ -281,6 +281,11 @@ class SoundServer:
         # No DISPLAY or WAYLAND_DISPLAY: a headless server, as on CI.
         return env
 
+    def _client_env(self) -> dict[str, str]:
+        """The environment of the server's own clients (pactl, pw-record, the probe): its home,
+        not the test's or the real user's, where libpulse would keep a cookie."""
+        return self.env(self._server_env())
+
     def _alive(self) -> bool:
         for name, process in self.processes.items():
             if process.poll() is not None:
@@ -300,8 +305,14 @@ class SoundServer:
         tone = self.directory / "probe.wav"
         _write_tone(tone, seconds=0.2)
         with self.capture() as capture:
-            subprocess.run(["pw-play", str(tone)], env=self.env(), timeout=PACTL_TIMEOUT_S, check=True,
-                           stdin=subprocess.DEVNULL, capture_output=True)  # fmt: skip
+            subprocess.run(
+                ["pw-play", str(tone)],
+                env=self._client_env(),
+                timeout=PACTL_TIMEOUT_S,
+                check=True,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+            )
             samples = capture.samples()
         peak = max((abs(s) for s in samples), default=0)
         if peak < PROBE_LEVEL:
