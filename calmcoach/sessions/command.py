@@ -4,7 +4,9 @@
 Exit codes: 0 when the session ran to its end (or was saved); 130 when Ctrl-C stopped it, the
 shell's convention for an interrupted command, so that `calmcoach breathe && next-thing` does not
 carry on as if the session had been completed. The person still sees a calm line, never a
-traceback, and the stopped session is recorded as stopped.
+traceback, and the stopped session is recorded as stopped. A session whose sound is lost on the
+way (the sound server went away) is said at once, on stderr, and goes on to its end on the screen:
+it exits 0, as a session that ran to its end.
 """
 
 from __future__ import annotations
@@ -207,6 +209,7 @@ def _run_live(
             if closing is not None
             else [],
             clock=ctx.clock,
+            on_problem=ctx.warn,  # a lost sound server is said when it happens, not after the session
         )
     if result.issued and on_started is not None:
         on_started()

@@ -202,19 +202,22 @@ def play(
     sleep: Sleep = time.sleep,
     stop: threading.Event | None = None,
     no_player: str | None = None,
+    on_problem: Callable[[str], None] | None = None,
 ) -> SessionResult:
     """Run a prepared session live: its audio through one player, the display, the events file
     (and `extra` outputs, after those).
 
     With no player, the session runs silent and says so in the result's problems: `no_player`
-    says why (the players' failures), by default that none is installed.
+    says why (the players' failures), by default that none is installed. `on_problem` is told at
+    once when the player fails during the session (its sound server went away); the session goes
+    on without sound, and that problem is not repeated in the result.
     """
     outputs: list[SessionOutput] = []
     problems: list[str] = []
     events_output = EventsOutput(events) if events is not None else None  # fails before any sound
     if prepared.audio is not None:
         if player:
-            outputs.append(SessionPlayer(player, prepared.audio, work_dir))
+            outputs.append(SessionPlayer(player, prepared.audio, work_dir, on_problem))
         else:
             from calmcoach.outputs.voice.player import NO_PLAYER
 

@@ -15,32 +15,53 @@ within about 50 ppm, at most 6 ms over a two-minute session.
 The player runs in its own process group (`PlayerProcess` from the voice module): Ctrl-C in the
 terminal does not reach it, and the session kills it when it stops, so sound never outlives the
 session.
+
+A player that ends before the session does has lost its sound server (PipeWire or PulseAudio
+stopped, or the person logged out of the desktop session that ran it): pw-play and paplay exit
+with status 1 within milliseconds (measured). The session looks at its player several times a
+second, so that this is said at once (through `on_problem`) rather than after the session, which
+goes on without sound: the animation or the lines still guide the breaths.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from calmcoach.errors import CalmcoachError, DeliveryError
-from calmcoach.outputs.voice.player import PlayerProcess, player_name
+from calmcoach.outputs.voice.player import REAP_TIMEOUT_S, PlayerProcess, player_name
 from calmcoach.sessions.audio import RenderedSession, write_wav
 from calmcoach.sessions.runner import SessionResult
 from calmcoach.sessions.timeline import Cue
 
 FINISH_MARGIN_S = 2.0  # after the session's end, how long the player may take to drain its buffer
+# How often the session looks at its player (a poll of the process, a few microseconds): a lost
+# sound server is then said within a tenth of a second, long before the next breath.
+WATCH_PER_SECOND = 10.0
 
 
 class SessionPlayer:
-    """A session output that plays the rendered session from its start with one player."""
+    """A session output that plays the rendered session from its start with one player.
 
-    frames_per_second = 0.0
+    `on_problem`, when given, is told of a problem as soon as it is seen (the player could not
+    start, or it ended early); such a problem is not returned again by `problems()`. Without it,
+    every problem waits in `problems()` for the end of the session.
+    """
 
-    def __init__(self, argv: Sequence[str], rendered: RenderedSession, work_dir: Path) -> None:
+    frames_per_second = WATCH_PER_SECOND
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        rendered: RenderedSession,
+        work_dir: Path,
+        on_problem: Callable[[str], None] | None = None,
+    ) -> None:
         self.argv = list(argv)
         self.rendered = rendered
+        self.on_problem = on_problem
         # Written before the session starts, so that starting the player is all t=0 costs.
         try:
             work_dir.mkdir(parents=True, exist_ok=True)
@@ -51,6 +72,7 @@ class SessionPlayer:
         self.wav = Path(name)
         write_wav(self.wav, rendered.samples, rendered.rate)
         self._process: PlayerProcess | None = None
+        self._reaped = False  # the player's end was seen during the session (and said, if it failed)
         self._problems: list[str] = []
 
     def start(self, started_at: float) -> None:
@@ -58,20 +80,37 @@ class SessionPlayer:
             # (the runner holds Ctrl-C back while outputs start: no player is left running unseen)
             self._process = PlayerProcess(self.argv, self.wav)
         except DeliveryError as error:
-            self._problems.append(f"no sound: {error.message}")
+            self._report(f"no sound: {error.message}")
 
     def cue(self, cue: Cue, actual_s: float) -> None:
-        pass  # the sound is already in the file, at the cue's sample
+        self._watch()  # the sound is already in the file, at the cue's sample
 
     def frame(self, t_s: float) -> None:
-        pass
+        self._watch()
 
     def end(self, result: SessionResult) -> None:
         try:
-            if self._process is not None:
+            if self._process is not None and not self._reaped:
                 self._finish(self._process, result)
         finally:
             self.wav.unlink(missing_ok=True)
+
+    def _watch(self) -> None:
+        """Say at once when the player has ended while the session plays: its sound is gone."""
+        process = self._process
+        if process is None or self._reaped or not process.ended():
+            return
+        self._reaped = True
+        try:
+            process.wait(REAP_TIMEOUT_S, self.rendered.seconds)
+        except DeliveryError as error:
+            self._report(f"no sound: {error.message}")
+
+    def _report(self, problem: str) -> None:
+        if self.on_problem is None:
+            self._problems.append(problem)
+        else:
+            self.on_problem(problem)
 
     def _finish(self, process: PlayerProcess, result: SessionResult) -> None:
         if not result.completed:
@@ -81,7 +120,7 @@ class SessionPlayer:
             process.wait(remaining + FINISH_MARGIN_S, self.rendered.seconds)
         except DeliveryError as error:
             if result.completed:  # a stopped session's player is killed on purpose
-                self._problems.append(f"no sound: {error.message}")
+                self._report(f"no sound: {error.message}")
 
     def problems(self) -> list[str]:
         return list(self._problems)

@@ -147,6 +147,10 @@ class PlayerProcess:
                 f"the audio player {self.name} failed (exit status {self._process.returncode}){detail}"
             )
 
+    def ended(self) -> bool:
+        """Return True once the player has exited (without waiting, and without reaping it)."""
+        return self._process.poll() is not None
+
     def kill(self) -> None:
         """Kill the player and everything it started; harmless when it has already ended."""
         self._killed.set()
