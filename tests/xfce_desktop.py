@@ -57,7 +57,7 @@ XFCONF = "org.xfce.Xfconf"
 NOTIFYD_APP = "xfce4-notifyd"
 
 # xfce4-notifyd reads its settings from xfconf. Without xfconfd it runs on built-in defaults,
-# which expire a notification sent with timeout -1 ("server decides") after 10 s: too short for
+# which expire a notification sent with timeout -1 ("server decides") after 10 s (measured): short for
 # a test on a loaded machine. These make the server's choice "never", put notifications in the
 # top-right corner (its default, written down so a changed default cannot move them) and turn
 # off the fade and slide animations, so what a screenshot shows does not depend on when it is
@@ -371,8 +371,12 @@ class Accessibility:
         app = self.application()
         if app is None:
             return []
+        try:
+            frames = self._children(app)
+        except DBusErrorResponse:
+            return []  # the daemon went away after the registry listed it
         windows: list[NotificationWindow] = []
-        for frame in self._children(app):
+        for frame in frames:
             try:
                 if self._role(frame) != "frame" or not self._showing(frame):
                     continue
@@ -409,7 +413,7 @@ class XfceDesktop:
     display: str
     programs: Programs
     processes: dict[str, subprocess.Popen[str]] = field(default_factory=dict)
-    _accessibility: Accessibility | None = None
+    _accessibility: Accessibility | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def start(cls, directory: Path) -> XfceDesktop:
@@ -517,16 +521,32 @@ class XfceDesktop:
         )
 
     def ensure_running(self) -> None:
-        """Start xfce4-notifyd again if it has exited.
+        """Start xfce4-notifyd again if it has exited (it crashed, or a test stopped it).
 
-        It quits on its own after 10 idle minutes without notifications, which a long test run
-        can reach between two tests that use it.
+        Its source quits the daemon after 10 idle minutes; 0.7.3 here was still running after
+        12 (measured), but a long test run must not depend on which version CI has.
         """
         notifyd = self.processes.get(NOTIFYD_APP)
         if notifyd is not None and notifyd.poll() is None:
             return
-        self.bus.wait_for_owner(NOTIFICATIONS, owned=False)
+        self.stop_notifyd()
         self.start_notifyd()
+
+    def stop_notifyd(self) -> None:
+        """Stop xfce4-notifyd; wait until its name is free and the registry has forgotten it.
+
+        Until then the registry may still list the old daemon, and a look-up would ask a
+        process that is gone.
+        """
+        notifyd = self.processes.pop(NOTIFYD_APP, None)
+        if notifyd is not None:
+            stop_process(notifyd)
+        self.bus.wait_for_owner(NOTIFICATIONS, owned=False)
+        wait_until(
+            lambda: self.accessibility.application() is None,
+            timeout=STARTUP_TIMEOUT_S,
+            what="the AT-SPI registry to forget the stopped xfce4-notifyd",
+        )
 
     def stop(self) -> None:
         if self._accessibility is not None:
@@ -636,20 +656,25 @@ class XfceDesktop:
     def click_button(self, label: str, *, summary: str | None = None, timeout: float = 10.0) -> Button:
         """Click the button with this label (in the notification with this summary); return it.
 
-        Wait until exactly one such button is on screen; more than one without a summary to
-        choose between them is an error, never a guess.
+        Wait until such a button is on screen, in a window X has mapped. Two buttons with the
+        label and no summary to choose between them is an error, never a guess.
         """
+        if summary is not None:
+            # The daemon builds a window's buttons before it maps it: once shown, all are there.
+            button = self.wait_for_notification(summary, timeout=timeout).button(label)
+        else:
 
-        def found() -> Button | None:
-            windows = (
-                [self.wait_for_notification(summary, timeout=timeout)] if summary else self.notifications()
-            )
-            buttons = [button for window in windows for button in window.buttons if button.label == label]
-            if len(buttons) > 1:
-                raise DesktopError(f"{len(buttons)} buttons are labelled {label!r}; pass summary= to choose")
-            return buttons[0] if buttons else None
+            def found() -> Button | None:
+                mapped = {window.rect for window in self.windows()}
+                shown = [n for n in self.notifications() if n.rect in mapped]
+                buttons = [button for window in shown for button in window.buttons if button.label == label]
+                if len(buttons) > 1:
+                    raise DesktopError(
+                        f"{len(buttons)} buttons are labelled {label!r}; pass summary= to choose"
+                    )
+                return buttons[0] if buttons else None
 
-        button = wait_until(found, timeout=timeout, what=f"a button {label!r}", step=0.02)
+            button = wait_until(found, timeout=timeout, what=f"a button {label!r} on screen", step=0.02)
         self.click(*button.rect.center)
         return button
 

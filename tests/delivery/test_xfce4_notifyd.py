@@ -138,7 +138,7 @@ def test_the_signals_are_broadcast_so_a_sender_must_subscribe_and_check_the_id(x
     summary = unique("Time for water")
     with xfce.client(subscribe=False) as sender, xfce.client() as bystander:
         notification_id = sender.notify(summary, "A glass now keeps cramps away", [DRANK, SNOOZE])
-        xfce.click_button(DRANK[1], summary=summary)
+        xfce.click_button(DRANK[1])  # the only notification on screen: no summary needed
         bystander.wait_for("NotificationClosed", notification_id)
 
         assert sender.flush() == []
@@ -146,6 +146,15 @@ def test_the_signals_are_broadcast_so_a_sender_must_subscribe_and_check_the_id(x
             "ActionInvoked",
             "NotificationClosed",
         ]
+
+
+def test_a_daemon_that_went_away_is_started_again_for_the_next_test(xfce: XfceDesktop) -> None:
+    xfce.stop_notifyd()
+    assert xfce.notifications() == []
+
+    xfce.ensure_running()  # what the `xfce` fixture does before each test
+    _, window = show(xfce, [DRANK])
+    assert [button.label for button in window.buttons] == [DRANK[1]]
 
 
 @pytest.fixture
