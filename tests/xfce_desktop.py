@@ -524,7 +524,7 @@ class XfceDesktop:
         """Start xfce4-notifyd again if it has exited (it crashed, or a test stopped it).
 
         Its source quits the daemon after 10 idle minutes; 0.7.3 here was still running after
-        12 (measured), but a long test run must not depend on which version CI has.
+        34 (measured), but a long test run must not depend on which version CI has.
         """
         notifyd = self.processes.get(NOTIFYD_APP)
         if notifyd is not None and notifyd.poll() is None:

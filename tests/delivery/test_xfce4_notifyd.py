@@ -1,11 +1,11 @@
 """A real notification daemon that draws buttons: xfce4-notifyd under Xvfb (tests/xfce_desktop.py).
 
 Notifications go out over a D-Bus connection the test owns (NotificationClient), which hears the
-server's ActionInvoked and NotificationClosed for them. What is on screen is read
-back two ways that must agree: the widgets' texts and rectangles through AT-SPI, and the pixels of
-a screenshot. There is no OCR here (tesseract-ocr is not installed), so a label is shown to be
-drawn by its pixels: dark text inside the button's rectangle, clear of its edges, and the same
-pixels wherever the same label is drawn.
+server's ActionInvoked and NotificationClosed for them. What is on screen is read back two ways
+that must agree: the widgets' texts and rectangles through AT-SPI, and the pixels of a screenshot.
+There is no OCR here (tesseract-ocr is not installed), so a label is shown to be drawn by its
+pixels: dark text inside the button's rectangle, clear of its edges, and the same pixels wherever
+the same label is drawn.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ def ink(image: Image) -> frozenset[tuple[int, int]]:
 
 
 def bounds(points: frozenset[tuple[int, int]]) -> Rect:
+    assert points, "no text drawn: the button has no pixel dark enough"
     xs = [x for x, _ in points]
     ys = [y for _, y in points]
     return Rect(min(xs), min(ys), max(xs) - min(xs) + 1, max(ys) - min(ys) + 1)
