@@ -27,6 +27,7 @@ TEST_PACKAGES=(
   x11-utils libglib2.0-bin  # xprop: full-screen detection (presence tests); gsettings: do-not-disturb tests
   pipewire pipewire-bin wireplumber pipewire-pulse pulseaudio-utils  # a real sound server; pw-play, paplay, pw-record, pactl
   xfce4-notifyd xdotool x11-apps imagemagick  # a notification daemon that draws buttons; clicks; xwd and convert for screenshots
+  at-spi2-core      # at-spi2-registryd: the tests find xfce4-notifyd's buttons by their labels through GTK's accessibility (only recommended by GTK)
   python3-venv      # the Debian python3's venv: an ordinary user's own install in the systemd user-manager tests
 )
 

@@ -14,6 +14,7 @@ import pytest
 from calmcoach.paths import Paths
 from tests.desktop import Notifications, PrivateBus, RecordingServer
 from tests.support import Cli
+from tests.xfce_desktop import Programs, XfceDesktop
 
 XDG_VARIABLES = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR")
 
@@ -94,3 +95,37 @@ def notifications(notification_server: RecordingServer) -> Notifications:
     """The running recording server, as seen by this test: `received()`, `wait_for(n, timeout=)`."""
     notification_server.start()  # a no-op unless an earlier test stopped it
     return Notifications(notification_server, since=notification_server.count())
+
+
+# A notification daemon that draws buttons (tests/xfce_desktop.py), for tests that click them.
+
+
+@pytest.fixture(scope="session")
+def xfce_desktop() -> Iterator[XfceDesktop]:
+    """xfce4-notifyd on Xvfb with its own buses, started once; prefer `xfce` in tests.
+
+    Skipped, with what to install, where the programs are missing; on CI (which sets CI, and
+    installs them through scripts/dev.sh) a missing program fails instead of hiding the tests.
+    """
+    missing = Programs.find().missing()
+    if missing is not None:
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    directory = Path(tempfile.mkdtemp(prefix="calmcoach-xfce-"))  # short: sockets live there
+    try:
+        desktop = XfceDesktop.start(directory)
+        yield desktop
+        desktop.stop()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def xfce(xfce_desktop: XfceDesktop) -> Iterator[XfceDesktop]:
+    """The session's xfce4-notifyd desktop, with no notification on screen when the test begins
+    and none left when it ends: `client()`, `wait_for_notification()`, `click_button()`, `screenshot()`."""
+    xfce_desktop.ensure_running()
+    xfce_desktop.close_all()
+    yield xfce_desktop
+    xfce_desktop.close_all()
