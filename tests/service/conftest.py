@@ -19,6 +19,7 @@ import pytest
 
 from calmcoach.paths import Paths
 from calmcoach.service.control import ControlClient, ServiceNotRunning
+from tests.desktop import die_with_parent
 
 START_TIMEOUT_S = 20.0  # generous: a loaded 2-core machine imports APScheduler and plyer slowly
 
@@ -135,6 +136,7 @@ def start_service(paths: Paths, schedule: Path, *extra: str, env: dict[str, str]
             stderr=log,
             stdin=subprocess.DEVNULL,
             env=environment,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - a killed test run leaves no service behind
         )
     running = Running(process, log_path, paths, environment)
 
