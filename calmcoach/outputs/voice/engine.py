@@ -16,8 +16,9 @@ Traps in pyttsx3 2.99 with espeak-ng (DESIGN section 4) that shape this module:
   `save_to_file()`; and on a new engine's first phrase it returns before the file is written;
 - errors in queued commands (an unknown voice) are not raised but sent to `error` listeners, so
   they are collected and raised after `runAndWait()`;
-- `getProperty('rate')` is unreliable, so voice, rate and volume are set before every phrase and
-  never read back;
+- `getProperty('rate')` is unreliable (pyttsx3 binds espeak_GetParameter without its `current`
+  argument, so it reads the current value or the default by chance): voice, rate and volume are
+  set before every phrase and never read back;
 - `setProperty()` waits in pyttsx3's own queue while its driver is busy, which it is from `init()`
   until the first phrase ends: so the settings go straight to espeak-ng (`_apply_settings`);
 - `save_to_file()` prints "Audio saved to ..." on stdout, which the driver module's `print` is
