@@ -302,3 +302,69 @@ def test_a_retried_phrase_keeps_its_rate(tmp_path: Path) -> None:
     assert report["runs"] >= 3  # the cancelled try, its retry, and the plain phrase
     # Spoken at 80 words a minute both times, not at espeak-ng's default 175 after the retry.
     assert report["retried"] == pytest.approx(report["plain"], rel=0.1)
+
+
+# Run in the child: espeak-ng with a slow thread of its own. A setting waits in espeak-ng's
+# queue (IsPlaying() says busy) until the second look at IsPlaying() after it was queued, or until
+# a phrase is queued behind it; Cancel() drops what still waits, as espeak-ng's fifo_stop() does.
+# The phrase is the first of a new engine, as in `calmcoach doctor --test`, and the engine starts
+# on pyttsx3's own rate (200).
+SLOW_QUEUE_CHILD = """\
+import json, sys
+from pathlib import Path
+from pyttsx3.drivers import _espeak
+from calmcoach.outputs.voice import TtsSpeaker
+from calmcoach.outputs.wavtools import wav_duration
+from calmcoach.schedule.model import VoiceSettings
+
+queued = []  # [setting's arguments, looks at IsPlaying() since it was queued]
+real = {name: getattr(_espeak, name) for name in ("SetParameter", "IsPlaying", "Cancel", "Synth")}
+dropped = []
+
+def run_queued():
+    while queued:
+        real["SetParameter"](*queued.pop(0)[0])
+
+def set_parameter(*args):
+    queued.append([args, 0])
+    return 0
+
+def is_playing():
+    for setting in queued:
+        setting[1] += 1
+    if queued and queued[0][1] >= 2:
+        run_queued()
+    return bool(queued) or real["IsPlaying"]()
+
+def cancel():
+    dropped.extend(setting[0] for setting in queued)
+    queued.clear()
+    return real["Cancel"]()
+
+def synth(*args, **kwargs):
+    run_queued()  # espeak-ng takes its commands in order: the settings, then the phrase
+    return real["Synth"](*args, **kwargs)
+
+_espeak.SetParameter, _espeak.IsPlaying, _espeak.Cancel, _espeak.Synth = (
+    set_parameter, is_playing, cancel, synth
+)
+first = TtsSpeaker(VoiceSettings(rate=80), Path(sys.argv[1]), player=["true"])
+slow_first = wav_duration(first.synthesize("Let your shoulders drop."))
+again = TtsSpeaker(VoiceSettings(rate=80), Path(sys.argv[2]), player=["true"])
+slow_again = wav_duration(again.synthesize("Let your shoulders drop."))
+print(json.dumps({"first": slow_first, "again": slow_again, "dropped": dropped}))
+"""
+
+
+def test_a_new_engines_first_phrase_keeps_its_rate(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", SLOW_QUEUE_CHILD, str(tmp_path / "a"), str(tmp_path / "b")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    report = json.loads(done.stdout)
+    # Spoken at 80 words a minute both times, not at pyttsx3's 200 the first time (seen under load
+    # in the doctor test, whose only phrase is its engine's first).
+    assert report["first"] == pytest.approx(report["again"], rel=0.1), report["dropped"]

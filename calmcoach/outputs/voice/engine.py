@@ -16,8 +16,11 @@ Traps in pyttsx3 2.99 with espeak-ng (DESIGN section 4) that shape this module:
   `save_to_file()`; and on a new engine's first phrase it returns before the file is written;
 - errors in queued commands (an unknown voice) are not raised but sent to `error` listeners, so
   they are collected and raised after `runAndWait()`;
-- `getProperty('rate')` is unreliable, so voice, rate and volume are set before every phrase and
-  never read back;
+- `getProperty('rate')` is unreliable (pyttsx3 binds espeak_GetParameter without its `current`
+  argument, so it reads the current value or the default by chance): voice, rate and volume are
+  set before every phrase and never read back;
+- `setProperty()` waits in pyttsx3's own queue while its driver is busy, which it is from `init()`
+  until the first phrase ends: so the settings go straight to espeak-ng (`_apply_settings`);
 - `save_to_file()` prints "Audio saved to ..." on stdout, which the driver module's `print` is
   pointed away from (it would land in the middle of the terminal session).
 
@@ -94,10 +97,15 @@ def describe_engine_failure(exc: BaseException) -> str:
     return f"pyttsx3 could not start espeak-ng: {type(exc).__name__}: {exc}"
 
 
+def no_voice(voice: str | None) -> str:
+    """Return the message for a voice espeak-ng does not have."""
+    return f"espeak-ng has no voice {voice!r}; `calmcoach doctor --json` lists the voices it has"
+
+
 def describe_render_error(exc: BaseException, voice: str | None) -> str:
     """Given an error pyttsx3 reported while synthesizing, return it in words a user can act on."""
     if "SetVoiceByName" in str(exc) or "Invalid voice name" in str(exc):
-        return f"espeak-ng has no voice {voice!r}; `calmcoach doctor --json` lists the voices it has"
+        return no_voice(voice)
     return f"espeak-ng could not synthesize speech: {type(exc).__name__}: {exc}"
 
 
@@ -246,12 +254,11 @@ def _render_once(opened: _OpenEngine, request: _Render) -> bool:
     opened.finished.clear()
     # Set with every attempt: espeak-ng queues a setting behind what it is doing, and a cancel
     # empties that queue, so a retry after one would speak with the settings before it. Then wait
-    # until espeak-ng has taken them (it applies them on its own thread) before the phrase.
+    # until espeak-ng has taken them (it applies them on its own thread) before the phrase: a
+    # cancel drops only what is still queued. That wait works only if the settings have reached
+    # espeak-ng by then, which pyttsx3's setProperty() does not promise (see _apply_settings).
     voice = request.voice.voice or opened.default_voice
-    if voice:
-        engine.setProperty("voice", voice)
-    engine.setProperty("rate", int(request.voice.rate))
-    engine.setProperty("volume", float(request.voice.volume))
+    _apply_settings(opened.espeak, voice, int(request.voice.rate), float(request.voice.volume))
     _wait_until_idle(opened.espeak)
     engine.save_to_file(request.text, str(request.dest))
     engine.runAndWait()
@@ -269,6 +276,22 @@ def _render_once(opened: _OpenEngine, request: _Render) -> bool:
         return True
     _log.debug("pyttsx3 cancelled %r as it started; synthesizing it again", request.text)
     return False
+
+
+def _apply_settings(espeak: Any, voice: str | None, rate: int, volume: float) -> None:
+    """Hand the voice, rate and volume to espeak-ng now, with the calls pyttsx3's setProperty() makes.
+
+    Not through `engine.setProperty()`: pyttsx3 holds a setting back in its own queue while its
+    driver is busy, and it is busy from `init()` until the engine's first phrase ends. On that first
+    phrase the settings then reached espeak-ng inside `runAndWait()`, just before pyttsx3 asks
+    espeak-ng whether it is busy and cancels if so, and the cancel dropped them while they still
+    waited in espeak-ng's queue: the phrase came out at pyttsx3's start-up rate 200 and volume 1.0
+    (15 in 1000 new engines under load; `doctor --test` speaks only its engine's first phrase).
+    """
+    if voice and espeak.SetVoiceByName(voice.encode("utf-8")) != 0:  # synchronous in espeak-ng
+        raise DeliveryError(no_voice(voice))
+    espeak.SetParameter(espeak.RATE, rate, 0)  # these two are queued to espeak-ng's thread
+    espeak.SetParameter(espeak.VOLUME, round(volume * 100), 0)
 
 
 def _wait_until_idle(espeak: Any) -> None:
