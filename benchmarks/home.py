@@ -22,12 +22,16 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 XDG_VARIABLES = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR")
 ROOT = Path(__file__).resolve().parent.parent
 VENVS = ROOT / ".bench-venvs"
 EXTRAS = "desktop"  # the README's install: pip install '.[desktop]'
 READY = "calmcoach-bench-ready"  # written into a venv once its install has finished
+# Shared locks on the venvs this process measures, held until it exits: a run that makes a new
+# venv removes the others, but never one a run still going (in another shell) is using.
+_IN_USE: list[TextIO] = []
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,8 @@ def _make_venv(venv: Path, wheel: Path) -> None:
 def install() -> Install:
     """Build a wheel of the working tree; return the venv it is installed in, made if need be.
 
-    Other venvs in .bench-venvs/ (of earlier trees) are removed when a new one is made.
+    Other venvs in .bench-venvs/ (of earlier trees) are removed when a new one is made, unless
+    a run is still using them.
     """
     VENVS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="calmcoach-bench-wheel-") as name:
@@ -122,13 +127,27 @@ def install() -> Install:
         venv = VENVS / key
         with (VENVS / "lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # two runs at once must not build into one folder
+            in_use = (VENVS / f"{key}.lock").open("w")
+            fcntl.flock(in_use, fcntl.LOCK_SH)
+            _IN_USE.append(in_use)
             reused = (venv / READY).exists()
             if not reused:
                 _make_venv(venv, wheel)
-                for old in VENVS.iterdir():
-                    if old.is_dir() and old != venv:
-                        shutil.rmtree(old, ignore_errors=True)
+                _remove_unused(keep=venv)
     return Install(venv, wheel.name, digest, reused)
+
+
+def _remove_unused(keep: Path) -> None:
+    for old in VENVS.iterdir():
+        if not old.is_dir() or old == keep:
+            continue
+        with old.with_name(f"{old.name}.lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a run still measures it
+            shutil.rmtree(old, ignore_errors=True)
+            old.with_name(f"{old.name}.lock").unlink()
 
 
 def calmcoach_argv() -> list[str]:
