@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import platformdirs
 
 APP = "calmcoach"
 
 
-@dataclass(frozen=True)
-class Paths:
+class Paths(NamedTuple):  # a NamedTuple, not a dataclass: every command builds one (see Context)
     config: Path
     state: Path
     cache: Path

@@ -19,10 +19,9 @@ import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from calmcoach.errors import EXIT_USAGE, CalmcoachError
 from calmcoach.units import cut
@@ -82,8 +81,11 @@ TOPIC_ALIASES: Mapping[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class ArticleSection:
+# The records here are NamedTuples, not dataclasses: `calmcoach tip` imports this module, and
+# `dataclasses` imports `inspect` (with ast, dis and tokenize), a sixth of a quick command's start-up.
+
+
+class ArticleSection(NamedTuple):
     """A part of source/article.txt that tips may name as their source.
 
     `heading` says whether `name` is the article's own heading (else a name of ours for an untitled
@@ -95,8 +97,7 @@ class ArticleSection:
     marker: str
 
 
-@dataclass(frozen=True)
-class AdvicePassage:
+class AdvicePassage(NamedTuple):
     """A passage of the article that gives advice, and the topics whose tips carry it.
 
     The catalogue covers the passage when some tip names `section` as its source and has one of
@@ -186,8 +187,7 @@ class TipDataError(Exception):
     """The packaged tip catalogue is broken: a bug in calmcoach, not something the user did."""
 
 
-@dataclass(frozen=True)
-class Tip:
+class Tip(NamedTuple):
     id: str
     category: str
     text: str
@@ -345,15 +345,14 @@ def extend_round(
     return (*(i for i in so_far if i != tip.id), tip.id)
 
 
-@dataclass(frozen=True)
-class Rotation:
+class Rotation(NamedTuple):
     """What has been shown in the current round of each topic, oldest first.
 
     Keys are category ids and ANY_TOPIC. A tip shown is recorded in the round of its own category
     and in the any-topic round, however it was asked for, so neither way repeats the other's tips.
     """
 
-    rounds: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    rounds: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # read-only, so one can be shared
 
     def shown(self, category: str | None) -> tuple[str, ...]:
         return self.rounds.get(ANY_TOPIC if category is None else category, ())
