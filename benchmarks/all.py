@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks import service, sessions
+from benchmarks.home import install
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -137,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.strftime("%Y-%m-%d %H:%M %Z")
     where = machine()
     print(f"calmcoach benchmarks, {started}: {where}", flush=True)
+    measured = install().describe()
+    print(f"Measured: the {measured}.", flush=True)
     figures = service.measure(args.quick)
     body = service.lines(figures)
     print("\n".join(body), flush=True)
@@ -149,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"## {started}{' (--quick)' if args.quick else ''}",
             "",
             f"Machine: {where}.",
+            "",
+            f"Measured: the {measured}.",
             "",
             "```",
             *body,

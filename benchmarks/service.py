@@ -2,10 +2,12 @@
 
     .venv/bin/python -m benchmarks.service [--quick] [--json]
 
+Every command runs the regular install of the working tree that benchmarks/home.py makes (a
+wheel in a venv of its own), and every baseline that venv's python.
+
 - CLI latency: `calmcoach tip` and `calmcoach log water` against `python -c pass`, each run many
-  times in turn, the median wall time from spawn to exit. Bytecode caching works as on a user's
-  machine: PYTHONDONTWRITEBYTECODE is unset and PYTHONPYCACHEPREFIX points at a fresh folder,
-  which the first (discarded) run of each command fills.
+  times in turn, the median wall time from spawn to exit, with the bytecode pip compiled at
+  install (as on a user's machine); one discarded first run of each warms the page cache.
 - Idle service: `calmcoach run` on the packaged default schedule, on a private dbus-daemon with
   the recording notification server of tests/desktop.py (so the notification output is really
   connected, not fallen back), against a bare Python running an APScheduler BackgroundScheduler
@@ -46,7 +48,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from benchmarks.home import calmcoach_argv, user_env
+from benchmarks.home import calmcoach_argv, install, python_argv, user_env
 from tests.desktop import PrivateBus, RecordingServer, stop_process, wait_until
 
 TARGET_CLI_RATIO = 4.0
@@ -135,18 +137,11 @@ class Figures:
     bare_latency_ms: list[float]
 
 
-def python() -> str:
-    return sys.executable
-
-
 @contextmanager
 def user_environment() -> Iterator[dict[str, str]]:
-    """Yield an environment with fresh XDG folders and a bytecode cache prefix, as a user has."""
+    """Yield an environment with a fresh home and XDG folders, as a new user has."""
     with tempfile.TemporaryDirectory(prefix="cc-bench-") as name:
-        root = Path(name)
-        env = user_env(root)
-        env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
-        yield env
+        yield user_env(Path(name))
 
 
 def wall_ms(argv: list[str], env: dict[str, str]) -> float:
@@ -163,7 +158,7 @@ def wall_ms(argv: list[str], env: dict[str, str]) -> float:
 def cli_latency(runs: int) -> tuple[float, float, float]:
     """Return the median ms of `python -c pass`, `calmcoach tip`, `calmcoach log water`, interleaved."""
     commands = {
-        "python": [python(), "-c", "pass"],
+        "python": [*python_argv(), "-c", "pass"],
         "tip": [*calmcoach_argv(), "tip"],
         "log": [*calmcoach_argv(), "log", "water"],
     }
@@ -322,7 +317,7 @@ def idle(seconds: float) -> Idle:
         log_path = Path(name) / "service.log"
         service = start_service([*calmcoach_argv(), "run", "--session-lead", "1h"], on_bus, log_path)
         bare = subprocess.Popen(
-            [python(), "-c", BARE_SCHEDULER, str(jobs)], env=on_bus, stdout=subprocess.PIPE, text=True
+            [*python_argv(), "-c", BARE_SCHEDULER, str(jobs)], env=on_bus, stdout=subprocess.PIPE, text=True
         )
         try:
             assert bare.stdout is not None
@@ -381,7 +376,7 @@ def reminder_latency(seconds: float) -> list[float]:
 
 def bare_latency(count: int) -> list[float]:
     out = subprocess.run(
-        [python(), "-c", BARE_LATENCY, str(count)], capture_output=True, text=True, check=True
+        [*python_argv(), "-c", BARE_LATENCY, str(count)], capture_output=True, text=True, check=True
     )
     return [x * 1000 for x in json.loads(out.stdout)]
 
@@ -437,8 +432,7 @@ def lines(f: Figures) -> list[str]:
         else "no ratio: the bare scheduler never woke"
     )
     return [
-        f"CLI latency (median of {f.cli_runs} runs each, interleaved; bytecode cache on: "
-        "PYTHONPYCACHEPREFIX = a fresh temp folder, PYTHONDONTWRITEBYTECODE unset, "
+        f"CLI latency (median of {f.cli_runs} runs each, interleaved; bytecode as pip compiled it, "
         "one discarded warm-up run):",
         f"  baseline `python -c pass`: {f.python_ms:.1f} ms",
         f"  `calmcoach tip`: {f.tip_ms:.1f} ms = {tip:.2f}x  "
@@ -480,6 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shutil.which("dbus-daemon") is None:
         print("dbus-daemon is missing: the service benchmark needs a private bus", file=sys.stderr)
         return 1
+    print(f"measuring the {install().describe()}", file=sys.stderr, flush=True)
     figures = measure(args.quick)
     print(json.dumps(asdict(figures), indent=2) if args.json else "\n".join(lines(figures)))
     return 0

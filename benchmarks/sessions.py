@@ -9,7 +9,8 @@ plan; where it comes from is printed next to it:
 - live, runner: a session run in this process on the real monotonic clock and real sleeps, with
   the rich animation drawn to a pseudo terminal (so drawing costs what it costs) and the events
   output; the error is when each cue was given against its deadline.
-- live, observed: the installed `calmcoach breathe` in a subprocess, its plain lines read from a
+- live, observed: the installed `calmcoach breathe` (the regular install benchmarks/home.py
+  makes) in a subprocess, its plain lines read from a
   pipe by this process and time-stamped on arrival with this process's own monotonic clock
   (CLOCK_MONOTONIC is shared by all processes on Linux).
 - played audio: what the real `aplay` played in that same run, written through an ALSA `file`
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from benchmarks.home import calmcoach_argv, user_env
+from benchmarks.home import calmcoach_argv, install, python_argv, user_env
 from calmcoach.content.patterns import built_in_pattern, make_pattern
 from calmcoach.schedule.model import VoiceSettings
 from calmcoach.sessions import guided
@@ -261,7 +262,7 @@ def startup(runs: int) -> dict[str, float]:
         warm = [first_cue_ms(env, home) for _ in range(runs)]
         quiet = [first_cue_ms(env, home, ["--quiet"]) for _ in range(runs)]
         version = [wall_ms([*calmcoach_argv(), "--version"], env) for _ in range(runs)]
-        bare = [wall_ms([sys.executable, "-c", "pass"], env) for _ in range(runs)]
+        bare = [wall_ms([*python_argv(), "-c", "pass"], env) for _ in range(runs)]
     return {
         "cold_ms": cold,
         "warm_median_ms": statistics.median(warm),
@@ -358,6 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if shutil.which("aplay") is None:
         print("note: aplay is missing, so the played-audio figures will be empty", file=sys.stderr)
+    print(f"measuring the {install().describe()}", file=sys.stderr, flush=True)
     figures = measure(args.quick)
     if args.json:
         print(json.dumps(to_json(figures), indent=2))

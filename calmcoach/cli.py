@@ -10,7 +10,6 @@ import contextlib
 import importlib
 import io
 import sys
-import traceback
 from collections.abc import Sequence
 
 from calmcoach import __version__
@@ -91,7 +90,7 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
         code: int = args.func(args, ctx)
     except CalmcoachError as error:
         if args.debug:
-            traceback.print_exc(file=ctx.stderr)
+            _print_traceback(ctx)
         print(readable(error.message), file=ctx.stderr)
         return error.exit_code
     except KeyboardInterrupt:
@@ -101,7 +100,7 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
         return EXIT_FAILURE
     except Exception as error:  # a bug of ours: say so in one line, the traceback with --debug
         if args.debug:
-            traceback.print_exc(file=ctx.stderr)
+            _print_traceback(ctx)
         else:
             print(
                 readable(f"calmcoach: internal error: {type(error).__name__}: {error} ")
@@ -110,3 +109,12 @@ def main(argv: Sequence[str] | None = None, ctx: Context | None = None) -> int:
             )
         return EXIT_FAILURE
     return code
+
+
+def _print_traceback(ctx: Context) -> None:
+    """Print the exception being handled with its traceback (for --debug)."""
+    # Imported only here: traceback brings linecache and tokenize, which a command that
+    # succeeds never needs.
+    import traceback
+
+    traceback.print_exc(file=ctx.stderr)

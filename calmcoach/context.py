@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from typing import TextIO
 
 from calmcoach.clock import Clock, SystemClock
 from calmcoach.paths import Paths
 
 
-@dataclass
 class Context:
-    paths: Paths
-    clock: Clock = field(default_factory=SystemClock)
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    debug: bool = False
+    # A plain class, not a dataclass: every command builds one, and `dataclasses` imports
+    # `inspect` (with ast, dis and tokenize), a sixth of a quick command's start-up.
+    def __init__(
+        self,
+        paths: Paths,
+        clock: Clock | None = None,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        debug: bool = False,
+    ) -> None:
+        self.paths = paths
+        self.clock: Clock = SystemClock() if clock is None else clock
+        # Looked up when the context is made, so that a redirected sys.stdout is the one used.
+        self.stdout = sys.stdout if stdout is None else stdout
+        self.stderr = sys.stderr if stderr is None else stderr
+        self.debug = debug
 
     def out(self, text: str = "") -> None:
         print(text, file=self.stdout)

@@ -7,7 +7,7 @@ raises them with words a person can act on; tracebacks are shown only with `--de
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -40,8 +40,7 @@ class CalmcoachError(Exception):
         return str(self.args[0]) if self.args else ""
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(NamedTuple):  # not a dataclass: every command imports this module (see Context)
     """One thing wrong in one schedule file, located as precisely as we can.
 
     `key` is a path like `reminder[2].every`; `line` is 1-based, or None when TOML cannot tell us.

@@ -1,7 +1,7 @@
 """`calmcoach tip`: one tip from the catalogue, never repeating a topic's tip until all were shown.
 
-Meant to be quick, so the catalogue is loaded inside `run` and rich is imported only when the
-output is a terminal.
+Meant to be quick, so the catalogue is loaded inside `run` (from the cache folder once an earlier
+run has checked it) and rich is imported only when the output is a terminal.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     from calmcoach.content import tips as catalogue
 
-    everything = catalogue.load_tips()
+    everything = catalogue.load_tips(ctx.paths.cache)
     topic = catalogue.resolve_topic(args.topic)
     if args.list:
         _show_list(catalogue.of_topic(everything, topic), args, ctx)

@@ -7,22 +7,26 @@ raises `TipDataError`, never a user-facing error.
 Choosing is pure: `pick_tip` and `choose_next` take the tips, the topic, what was shown in the
 current round and a `random.Random`. Only `read_rotation`/`write_rotation` touch the file system,
 so the command and the service share one rotation kept in the state folder.
+
+Given a cache folder, `load_tips` keeps the checked tips there as JSON with an exact copy of the
+catalogue's text and a stamp of this module, and takes them from there while both are unchanged:
+tomllib is pure Python, and importing it and parsing the catalogue were the largest part of
+`calmcoach tip` after the interpreter's own start-up. The copy is compared, not hashed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pkgutil
 import re
 import tempfile
-import tomllib
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from calmcoach.errors import EXIT_USAGE, CalmcoachError
 from calmcoach.units import cut
@@ -82,8 +86,11 @@ TOPIC_ALIASES: Mapping[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True)
-class ArticleSection:
+# The records here are NamedTuples, not dataclasses: `calmcoach tip` imports this module, and
+# `dataclasses` imports `inspect` (with ast, dis and tokenize), a sixth of a quick command's start-up.
+
+
+class ArticleSection(NamedTuple):
     """A part of source/article.txt that tips may name as their source.
 
     `heading` says whether `name` is the article's own heading (else a name of ours for an untitled
@@ -95,8 +102,7 @@ class ArticleSection:
     marker: str
 
 
-@dataclass(frozen=True)
-class AdvicePassage:
+class AdvicePassage(NamedTuple):
     """A passage of the article that gives advice, and the topics whose tips carry it.
 
     The catalogue covers the passage when some tip names `section` as its source and has one of
@@ -180,14 +186,15 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ANY_TOPIC = "*"
 STATE_FILE = "tips.json"
 _STATE_VERSION = 1
+CATALOGUE_CACHE = "tip-catalogue.json"
+_CACHE_FORMAT = 1
 
 
 class TipDataError(Exception):
     """The packaged tip catalogue is broken: a bug in calmcoach, not something the user did."""
 
 
-@dataclass(frozen=True)
-class Tip:
+class Tip(NamedTuple):
     id: str
     category: str
     text: str
@@ -202,18 +209,62 @@ class Tip:
 # --- loading ------------------------------------------------------------------------------
 
 
-def load_tips() -> tuple[Tip, ...]:
-    """Return the packaged catalogue, checked; raise TipDataError if the data file is broken."""
+def load_tips(cache: Path | None = None) -> tuple[Tip, ...]:
+    """Return the packaged catalogue, checked; raise TipDataError if the data file is broken.
+
+    With a cache folder, the tips checked by an earlier run are used while the catalogue and this
+    module are unchanged (see the module's docstring); a cache that cannot be read or written
+    only means parsing again.
+    """
     # pkgutil reads through the package's loader (so a zipped install works too) without pulling
     # in importlib.resources' readers and zipfile, which would cost `calmcoach tip` a few ms.
     data = pkgutil.get_data("calmcoach.content.data", "tips.toml")
     if data is None:
         raise TipDataError("calmcoach.content.data: the package cannot read its data files")
-    return parse_tips(data.decode("utf-8"), origin="calmcoach/content/data/tips.toml")
+    text = data.decode("utf-8")
+    if cache is None:
+        return parse_tips(text, origin="calmcoach/content/data/tips.toml")
+    remembered = _remembered_tips(cache / CATALOGUE_CACHE, text)
+    if remembered is not None:
+        return remembered
+    tips = parse_tips(text, origin="calmcoach/content/data/tips.toml")
+    body = {
+        "format": _CACHE_FORMAT,
+        "code": _code_stamp(),
+        "catalogue": text,
+        "tips": [list(t) for t in tips],
+    }
+    with contextlib.suppress(OSError):  # the next run parses again
+        _write_atomically(cache / CATALOGUE_CACHE, json.dumps(body, ensure_ascii=False))
+    return tips
+
+
+def _code_stamp() -> list[Any]:
+    """Return calmcoach's version and this module's size and modification time: the rules (and
+    the shape of a Tip) the cached tips were checked by."""
+    from calmcoach import __version__
+
+    info = Path(__file__).stat()
+    return [__version__, info.st_size, info.st_mtime_ns]
+
+
+def _remembered_tips(path: Path, text: str) -> tuple[Tip, ...] | None:
+    """Given the cache file and the catalogue's text, return the tips cached for exactly that text
+    by this code, else None."""
+    try:
+        saved: Any = json.loads(path.read_text(encoding="utf-8"))
+        if saved["format"] != _CACHE_FORMAT or saved["code"] != _code_stamp() or saved["catalogue"] != text:
+            return None
+        tips = tuple(Tip(*entry) for entry in saved["tips"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):  # none yet, damaged, or other
+        return None
+    return tips if all(isinstance(value, str) for tip in tips for value in tip) else None
 
 
 def parse_tips(text: str, origin: str = "tips.toml") -> tuple[Tip, ...]:
     """Given the TOML text of a catalogue, return its tips; raise TipDataError listing every problem."""
+    import tomllib  # here, not at the top: a cached catalogue (see load_tips) needs no parser
+
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -345,15 +396,14 @@ def extend_round(
     return (*(i for i in so_far if i != tip.id), tip.id)
 
 
-@dataclass(frozen=True)
-class Rotation:
+class Rotation(NamedTuple):
     """What has been shown in the current round of each topic, oldest first.
 
     Keys are category ids and ANY_TOPIC. A tip shown is recorded in the round of its own category
     and in the any-topic round, however it was asked for, so neither way repeats the other's tips.
     """
 
-    rounds: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    rounds: Mapping[str, tuple[str, ...]] = MappingProxyType({})  # read-only, so one can be shared
 
     def shown(self, category: str | None) -> tuple[str, ...]:
         return self.rounds.get(ANY_TOPIC if category is None else category, ())
@@ -413,8 +463,13 @@ def write_rotation(path: Path, rotation: Rotation) -> None:
     No fsync: losing the last update in a crash only means a tip may come round again early, and a
     damaged file is read as a fresh round.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     body = json.dumps({"version": _STATE_VERSION, "rounds": {k: list(v) for k, v in rotation.rounds.items()}})
+    _write_atomically(path, body)
+
+
+def _write_atomically(path: Path, body: str) -> None:
+    """Write `body` and a newline to `path` through a temporary file renamed over it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     # A unique temporary name, so that two writers (the service and a `calmcoach tip`) never share one.
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     temporary = Path(name)
