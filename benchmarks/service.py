@@ -51,7 +51,9 @@ from pathlib import Path
 from benchmarks.home import calmcoach_argv, install, python_argv, user_env
 from tests.desktop import PrivateBus, RecordingServer, stop_process, wait_until
 
-TARGET_CLI_RATIO = 4.0
+# Against the regular install's own `python -c pass`; the 4x of earlier runs divided by an editable
+# install's baseline, inflated by its import finder (about 22 ms).
+TARGET_CLI_RATIO = 5.0
 TARGET_RSS_RATIO = 1.3
 TARGET_CPU_S_PER_HOUR = 0.5
 TARGET_LATENCY_MS = 100.0
