@@ -10,6 +10,7 @@ import pytest
 
 from calmcoach.outputs import Message
 from calmcoach.paths import Paths
+from calmcoach.presence.monitor import Backends
 from calmcoach.presence.policy import Held, Return, State
 from calmcoach.schedule.model import Channel, Kind
 from calmcoach.service.daemon import Service, ServiceOptions
@@ -34,19 +35,34 @@ name = "tip"
 kind = "tip"
 at = ["{tip_at}"]
 """
-# Hours away: the real scheduler plans from the real "now", and a fixed "03:33" fired on its own
-# when the suite ran across it.
-SCHEDULE = SCHEDULE.format(
-    neck_at=f"{datetime.now(UTC) + timedelta(hours=11):%H:%M}",
-    tip_at=f"{datetime.now(UTC) + timedelta(hours=12):%H:%M}",
-)
 NOON = datetime(2099, 5, 6, 12, 0, tzinfo=UTC)  # never reached by the real scheduler in a test
 
 
+def _nothing_answers() -> Backends:
+    return Backends(missing=["idle time: none in this test", "lock and sleep: none in this test"])
+
+
 @pytest.fixture
-def service(paths: Paths, tmp_path: Path, short_runtime: None) -> Iterator[Service]:
+def service(
+    paths: Paths, tmp_path: Path, short_runtime: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Service]:
+    # The gate's watch thread would otherwise observe this machine's desktop (`monitor.choose`):
+    # wherever one backend answers (gsettings' show-banners does on a bare Debian), the test's
+    # `hold()` wakes that thread, its `tick()` sees the person here and releases everything held
+    # (`Waiting.release`), and under load it does so before the assertions look: "waiting" was
+    # []. With no backend the gate observes nothing (`_look` returns None): what waits changes
+    # only through the test's own `_on_return`.
+    monkeypatch.setattr("calmcoach.presence.monitor.choose", _nothing_answers)
+    # Hours away from the real "now" when the service starts (not when the module was imported):
+    # the real scheduler plans from it, and a fixed "03:33" fired on its own when the suite ran
+    # across it.
+    now = datetime.now(UTC)
     schedule = tmp_path / "s.toml"
-    schedule.write_text(SCHEDULE)
+    schedule.write_text(
+        SCHEDULE.format(
+            neck_at=f"{now + timedelta(hours=11):%H:%M}", tip_at=f"{now + timedelta(hours=12):%H:%M}"
+        )
+    )
     options = ServiceOptions(schedule_given=[schedule], presence_poll_s=60)
     svc = Service(paths, FakeClock(NOON), options, outputs_factory=lambda _: FakeOutputs())
     svc.start()
