@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.service.conftest import short_runtime  # noqa: F401 - the autouse fixture, for this tier too
 from tests.sound_server import SoundServer, missing_programs, sound_server
 from tests.user_session import REQUIRED_ENV
 
@@ -46,15 +46,6 @@ def own_server() -> Iterator[SoundServer]:
     skip_unless_installed()
     with sound_server() as started:
         yield started
-
-
-@pytest.fixture(autouse=True)
-def short_runtime(xdg_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A short XDG_RUNTIME_DIR for calmcoach's control socket (unix socket paths allow ~108 bytes)."""
-    folder = Path(tempfile.mkdtemp(prefix="cc-"))
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def only_player(player: str, folder: Path) -> str:
