@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     )
 
 BUSY_TIMEOUT_MS = 15_000  # a writer waits this long for another one before giving up
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # for reading: strptime's %Y takes exactly four digits
 LOG_TABLES = ("water", "caffeine", "twitch")
 ALL_TABLES = ("water", "caffeine", "twitch", "delivery", "session")
 # Words in SQLite's messages for a file we cannot use, and for one that is damaged.
@@ -65,7 +65,10 @@ def to_text(moment: datetime) -> str:
     """Given an aware datetime, return its fixed-width UTC text, which sorts in time order."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"history times must be timezone-aware, got {moment!r}")
-    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+    # isoformat, not strftime(_TIME_FORMAT): glibc's %Y writes the year 999 as "999", a text that
+    # sorts after "2024"; isoformat always writes four digits. For the years 1000-9999 both give
+    # the same text, so the files written before stay as they are.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_text(text: str) -> datetime:

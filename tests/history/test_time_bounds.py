@@ -1,11 +1,15 @@
-"""Times at the edges: `--at` values a person cannot mean are refused with a clear message."""
+"""Times at the edges: `--at` values a person cannot mean are refused with a clear message, and
+the store writes every year with four digits."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 
 from calmcoach.errors import EXIT_USAGE
 from calmcoach.history import History
+from calmcoach.history.store import from_text, to_text
 from tests.history.conftest import Run
 
 
@@ -35,3 +39,12 @@ def test_the_earliest_time_is_accepted(run: Run) -> None:
     assert run.ok("log", "water", "--at", "2000-01-01T00:00Z").startswith(
         "Logged 250 ml of water at Sat 01 Jan 01:00."
     )
+
+
+def test_every_year_is_written_with_four_digits_and_sorts_in_time_order() -> None:
+    early = datetime(999, 6, 1, 10, tzinfo=UTC)
+    late = datetime(2024, 5, 6, 12, 30, tzinfo=UTC)
+    assert to_text(early) == "0999-06-01T10:00:00.000000Z"
+    assert to_text(late) == "2024-05-06T12:30:00.000000Z"  # what the files hold already
+    assert to_text(early) < to_text(late)
+    assert from_text(to_text(early)) == early
