@@ -406,7 +406,7 @@ class History:
         if row is None:
             return f"a {entry_type} entry that was already gone"
         if not _readable_time(row["at"]):
-            self._warn_unreadable(entry_type, [entry_id])
+            self._warn_unreadable(entry_type, [entry_id], "removed all the same")
         return describe(entry_type, row)
 
     # -- reading -------------------------------------------------------------------------------
@@ -572,20 +572,23 @@ class History:
             if bad:
                 self._warn_unreadable(table, bad)
 
-    def _warn_unreadable(self, table: str, ids: Sequence[int]) -> None:
-        """Given a table and the ids of rows in it whose time cannot be read, say so in one warning."""
+    def _warn_unreadable(self, table: str, ids: Sequence[int], done: str = "left out") -> None:
+        """Given a table, the ids of rows in it whose time cannot be read and what became of them,
+        say so in one warning."""
         import logging  # here: a command that meets no such row never needs logging
 
         shown = ", ".join(str(i) for i in ids[:_SHOWN_IDS]) + (", ..." if len(ids) > _SHOWN_IDS else "")
-        rows = "row" if len(ids) == 1 else "rows"
+        rows, them = ("row", "it") if len(ids) == 1 else ("rows", "them")
         logging.getLogger(__name__).warning(
-            "the history database %s has %d %s %s with a time that cannot be read (id %s); "
-            "left out (an older calmcoach or a damaged file wrote them)",
+            "the history database %s has %d %s %s with a time that cannot be read (id %s): %s "
+            "(an older calmcoach or a damaged file wrote %s)",
             self.path,
             len(ids),
             table,
             rows,
             shown,
+            done,
+            them,
         )
 
     def count(self, table: str) -> int:

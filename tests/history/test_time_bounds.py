@@ -117,6 +117,7 @@ def test_views_leave_the_row_out_with_one_warning(
     assert "300" in out
     assert "800" not in out  # the planted 500 ml is not counted with the 300
     one_warning_about(warnings_said, planted)
+    assert "left out" in warnings_said[0]
 
 
 def test_export_leaves_the_row_out_with_one_warning(run: Run, planted: int, warnings_said: list[str]) -> None:
@@ -134,6 +135,7 @@ def test_log_water_does_not_count_the_row_today(run: Run, planted: int, warnings
 def test_undo_removes_the_row_and_says_so(run: Run, planted: int, warnings_said: list[str]) -> None:
     assert run.ok("log", "undo") == f"Removed 500 ml of water at an unreadable time ({UNPADDED!r}).\n"
     one_warning_about(warnings_said, planted)
+    assert "removed all the same" in warnings_said[0]
     assert run.ok("log", "undo") == "Removed 300 ml of water at Mon 06 May 09:00.\n"
     with History.open(run.paths.history_db) as history:
         assert history.count("water") == 0
