@@ -26,17 +26,18 @@ import fcntl
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calmcoach.errors import CalmcoachError
 from calmcoach.history.schema import LATEST_VERSION, MIGRATIONS
 from calmcoach.intake.fmt import format_volume
+from calmcoach.units import cut
 
 # The entry types are imported where rows become entries: writing, as `log water` does, needs
 # none of them, and building their dataclasses is a noticeable part of a quick command's start.
@@ -51,7 +52,13 @@ if TYPE_CHECKING:
     )
 
 BUSY_TIMEOUT_MS = 15_000  # a writer waits this long for another one before giving up
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # for reading: strptime's %Y takes exactly four digits
+# What a stored time looks like, for the queries that only compare or add up and never parse:
+# a row written with another shape (an unpadded year such as "999-06-01T...", by an old version
+# or a damaged file) sorts among the real ones in the wrong place and must not count.
+_DIGIT = "[0-9]"  # in a GLOB pattern
+_TIME_SHAPE = f"{_DIGIT * 4}-{_DIGIT * 2}-{_DIGIT * 2}T{_DIGIT * 2}:{_DIGIT * 2}:{_DIGIT * 2}.{_DIGIT * 6}Z"
+_SHOWN_IDS = 10  # a warning about unreadable rows names at most this many of their ids
 LOG_TABLES = ("water", "caffeine", "twitch")
 ALL_TABLES = ("water", "caffeine", "twitch", "delivery", "session")
 # Words in SQLite's messages for a file we cannot use, and for one that is damaged.
@@ -59,17 +66,22 @@ _UNREADABLE = ("unable to open", "disk i/o", "readonly", "read-only", "disk is f
 _CORRUPT = ("not a database", "malformed", "corrupt")
 
 Identity = tuple[int, int]  # (st_dev, st_ino): which file a path named when it was opened
+T = TypeVar("T")
 
 
 def to_text(moment: datetime) -> str:
     """Given an aware datetime, return its fixed-width UTC text, which sorts in time order."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"history times must be timezone-aware, got {moment!r}")
-    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+    # isoformat, not strftime(_TIME_FORMAT): glibc's %Y writes the year 999 as "999", a text that
+    # sorts after "2024"; isoformat always writes four digits. For the years 1000-9999 both give
+    # the same text, so the files written before stay as they are.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_text(text: str) -> datetime:
-    """Given a stored UTC time, return it as an aware datetime in UTC."""
+    """Given a stored UTC time, return it as an aware datetime in UTC; raise ValueError (or
+    TypeError, for a value that is not text) when it is not one."""
     return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
 
 
@@ -97,6 +109,14 @@ def zone_from_name(name: str) -> tzinfo:
 
 def _local(text: str, zone: str) -> datetime:
     return from_text(text).astimezone(zone_from_name(zone))
+
+
+def _readable_time(text: object) -> bool:
+    try:
+        from_text(text)  # type: ignore[arg-type]  # a damaged row may hold any SQLite value
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 class History:
@@ -242,7 +262,7 @@ class History:
                     self._db.execute("ROLLBACK")
                 raise
 
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def _rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
         with self._guard():
             cursor = self._db.execute(sql, params)
             cursor.row_factory = sqlite3.Row
@@ -383,7 +403,11 @@ class History:
             row = cursor.fetchone()
             db.execute(f"DELETE FROM {entry_type} WHERE id = ?", (entry_id,))  # noqa: S608
             db.execute("DELETE FROM journal WHERE seq = ?", (seq,))
-        return describe(entry_type, row) if row is not None else f"a {entry_type} entry that was already gone"
+        if row is None:
+            return f"a {entry_type} entry that was already gone"
+        if not _readable_time(row["at"]):
+            self._warn_unreadable(entry_type, [entry_id], "removed all the same")
+        return describe(entry_type, row)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -394,17 +418,25 @@ class History:
         rows = self._rows(
             "SELECT id, at, ml FROM water WHERE at >= ? AND at < ? ORDER BY at, id", _span(since, until)
         )
-        return [WaterEntry(r["id"], from_text(r["at"]), r["ml"]) for r in rows]
+        return self._readable("water", rows, lambda r: WaterEntry(r["id"], from_text(r["at"]), r["ml"]))
 
     def water_since(self, since: datetime) -> float:
         """Given an instant, return the millilitres of water logged from then on."""
-        rows = self._rows("SELECT COALESCE(SUM(ml), 0) AS ml FROM water WHERE at >= ?", (to_text(since),))
+        # Added up in SQL (the quick path of `log water` parses no times), leaving out the rows
+        # whose time has another shape: their text says nothing about when they were.
+        rows = self._rows(
+            "SELECT COALESCE(SUM(CASE WHEN at GLOB :shape THEN ml END), 0) AS ml,"
+            " group_concat(CASE WHEN at GLOB :shape THEN NULL ELSE id END) AS bad"
+            " FROM water WHERE at >= :since",
+            {"shape": _TIME_SHAPE, "since": to_text(since)},
+        )
+        if rows[0]["bad"] is not None:
+            self._warn_unreadable("water", [int(i) for i in str(rows[0]["bad"]).split(",")])
         return float(rows[0]["ml"])
 
     def last_water_at(self) -> datetime | None:
         """Return when water was last drunk (by the time it was logged for), or None."""
-        rows = self._rows("SELECT MAX(at) AS at FROM water")
-        return from_text(rows[0]["at"]) if rows[0]["at"] is not None else None
+        return self._first_readable("SELECT id, at FROM water ORDER BY at DESC, id DESC", (), "water", _at)
 
     def caffeine(self, since: datetime, until: datetime | None = None) -> list[CaffeineEntry]:
         """Given a span, return the caffeine doses logged in it, oldest first."""
@@ -414,7 +446,11 @@ class History:
             "SELECT id, at, mg, drink, volume_ml FROM caffeine WHERE at >= ? AND at < ? ORDER BY at, id",
             _span(since, until),
         )
-        return [CaffeineEntry(r["id"], from_text(r["at"]), r["mg"], r["drink"], r["volume_ml"]) for r in rows]
+        return self._readable(
+            "caffeine",
+            rows,
+            lambda r: CaffeineEntry(r["id"], from_text(r["at"]), r["mg"], r["drink"], r["volume_ml"]),
+        )
 
     def twitches(self, since: datetime | None = None, until: datetime | None = None) -> list[TwitchEntry]:
         """Given a span (since None: from the first entry), return the twitch journal, oldest first."""
@@ -425,8 +461,10 @@ class History:
             " WHERE at >= ? AND at < ? ORDER BY at, id",
             _span(since, until),
         )
-        return [
-            TwitchEntry(
+        return self._readable(
+            "twitch",
+            rows,
+            lambda r: TwitchEntry(
                 r["id"],
                 from_text(r["at"]),
                 r["place"],
@@ -435,9 +473,8 @@ class History:
                 r["note"],
                 bool(r["new_symptom"]),
                 bool(r["weakness"]),
-            )
-            for r in rows
-        ]
+            ),
+        )
 
     def deliveries(self, since: datetime, until: datetime | None = None) -> list[Delivery]:
         """Given a span, return the reminders delivered in it, oldest first."""
@@ -446,16 +483,17 @@ class History:
             " ORDER BY at, id",
             _span(since, until),
         )
-        return [_delivery(r) for r in rows]
+        return self._readable("delivery", rows, _delivery)
 
     def last_delivery(self, reminder: str) -> Delivery | None:
         """Given a reminder's name, return its most recent delivery, or None."""
-        rows = self._rows(
+        return self._first_readable(
             "SELECT id, reminder, kind, at, channel, acted_at FROM delivery WHERE reminder = ?"
-            " ORDER BY at DESC, id DESC LIMIT 1",
+            " ORDER BY at DESC, id DESC",
             (reminder,),
+            "delivery",
+            _delivery,
         )
-        return _delivery(rows[0]) if rows else None
 
     def sessions(self, since: datetime, until: datetime | None = None) -> list[SessionRecord]:
         """Given a span, return the sessions started in it, oldest first."""
@@ -466,8 +504,10 @@ class History:
             " WHERE started_at >= ? AND started_at < ? ORDER BY started_at, id",
             _span(since, until),
         )
-        return [
-            SessionRecord(
+        return self._readable(
+            "session",
+            rows,
+            lambda r: SessionRecord(
                 r["id"],
                 r["kind"],
                 r["name"],
@@ -475,28 +515,81 @@ class History:
                 r["cycles_planned"],
                 r["cycles_done"],
                 bool(r["completed"]),
-            )
-            for r in rows
-        ]
+            ),
+        )
 
     def export_rows(self) -> list[dict[str, Any]]:
         """Return every entry of every table as a dict with a `type` key, oldest first.
 
-        `at` is UTC; `local` is the same instant in the zone it was logged in (`tz`).
+        `at` is UTC; `local` is the same instant in the zone it was logged in (`tz`). A row whose
+        time cannot be read is left out, with a warning.
         """
         rows: list[dict[str, Any]] = []
         for table in ALL_TABLES:
             at_column = "started_at" if table == "session" else "at"
-            for row in self._rows(f"SELECT * FROM {table} ORDER BY {at_column}, id"):  # noqa: S608
-                entry = dict(row)
-                at = entry.pop(at_column)
-                entry = {"type": table, "id": entry.pop("id"), "at": at, **entry}
-                entry["local"] = _local(at, entry["tz"]).isoformat(timespec="seconds")
-                if table == "twitch":
-                    entry["where"] = entry.pop("place")
-                rows.append(entry)
+            found = self._rows(f"SELECT * FROM {table} ORDER BY {at_column}, id")  # noqa: S608
+            rows += self._readable(table, found, _exporter(table, at_column))
         rows.sort(key=lambda e: (e["at"], ALL_TABLES.index(e["type"]), e["id"]))
         return rows
+
+    def _readable(
+        self, table: str, rows: Iterable[sqlite3.Row], build: Callable[[sqlite3.Row], T]
+    ) -> list[T]:
+        """Given a table's name, rows read from it and how to make each a value, return the values
+        of the rows that could be read; warn once about the others (a time that is not one)."""
+        values: list[T] = []
+        bad: list[int] = []
+        for row in rows:
+            try:
+                values.append(build(row))
+            except (ValueError, TypeError):
+                bad.append(row["id"])
+        if bad:
+            self._warn_unreadable(table, bad)
+        return values
+
+    def _first_readable(
+        self, sql: str, params: Sequence[Any], table: str, build: Callable[[sqlite3.Row], T]
+    ) -> T | None:
+        """Given a query, its parameters, the table it reads and how to make a row a value, return
+        the value of the first row that can be read, or None; warn once about those skipped.
+
+        Rows are fetched one at a time: the first is nearly always readable, and a table's worth of
+        rows is not read for one value.
+        """
+        bad: list[int] = []
+        try:
+            with self._guard():
+                cursor = self._db.execute(sql, params)
+                cursor.row_factory = sqlite3.Row
+                for row in cursor:
+                    try:
+                        return build(row)
+                    except (ValueError, TypeError):
+                        bad.append(row["id"])
+                return None
+        finally:
+            if bad:
+                self._warn_unreadable(table, bad)
+
+    def _warn_unreadable(self, table: str, ids: Sequence[int], done: str = "left out") -> None:
+        """Given a table, the ids of rows in it whose time cannot be read and what became of them,
+        say so in one warning."""
+        import logging  # here: a command that meets no such row never needs logging
+
+        shown = ", ".join(str(i) for i in ids[:_SHOWN_IDS]) + (", ..." if len(ids) > _SHOWN_IDS else "")
+        rows, them = ("row", "it") if len(ids) == 1 else ("rows", "them")
+        logging.getLogger(__name__).warning(
+            "the history database %s has %d %s %s with a time that cannot be read (id %s): %s "
+            "(an older calmcoach or a damaged file wrote %s)",
+            self.path,
+            len(ids),
+            table,
+            rows,
+            shown,
+            done,
+            them,
+        )
 
     def count(self, table: str) -> int:
         """Given a table name, return how many rows it holds (for checks and tests)."""
@@ -507,7 +600,10 @@ class History:
 
 def describe(entry_type: str, row: sqlite3.Row) -> str:
     """Given a log table's name and one of its rows, return the entry in a few words."""
-    when = _local(row["at"], row["tz"]).strftime("%a %d %b %H:%M")
+    try:
+        when = _local(row["at"], row["tz"]).strftime("%a %d %b %H:%M")
+    except (ValueError, TypeError):  # the row is still worth naming: `log undo` removed it
+        when = f"an unreadable time ({cut(str(row['at']))!r})"
     if entry_type == "water":
         return f"{format_volume(row['ml'])} of water at {when}"
     if entry_type == "caffeine":
@@ -521,6 +617,25 @@ def _span(since: datetime | None, until: datetime | None) -> tuple[str, str]:
     low = to_text(since) if since is not None else ""
     high = to_text(until) if until is not None else "9999"
     return low, high
+
+
+def _at(r: sqlite3.Row) -> datetime:
+    return from_text(r["at"])
+
+
+def _exporter(table: str, at_column: str) -> Callable[[sqlite3.Row], dict[str, Any]]:
+    """Given a table and the column of its time, return what makes one of its rows an export row."""
+
+    def exported(row: sqlite3.Row) -> dict[str, Any]:
+        entry = dict(row)
+        at = entry.pop(at_column)
+        entry = {"type": table, "id": entry.pop("id"), "at": at, **entry}
+        entry["local"] = _local(at, entry["tz"]).isoformat(timespec="seconds")
+        if table == "twitch":
+            entry["where"] = entry.pop("place")
+        return entry
+
+    return exported
 
 
 def _delivery(r: sqlite3.Row) -> Delivery:

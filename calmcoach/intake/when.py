@@ -3,7 +3,8 @@
 Accepted: "HH:MM" (today, in the schedule's zone), an ISO 8601 date and time ("2024-05-06T14:30",
 "2024-05-06 14:30", with or without an offset; without one it is read in the schedule's zone), or
 a time ago ("45m ago", "-1h30m"). Nothing may lie more than a minute in the future: a log records
-what happened, and a minute covers clocks that disagree a little.
+what happened, and a minute covers clocks that disagree a little. Nothing may lie before EARLIEST
+either (see there), nor so far out that `datetime` cannot hold it in UTC.
 """
 
 from __future__ import annotations
@@ -13,24 +14,39 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from calmcoach.units import cut, parse_clock, parse_duration
 
 FUTURE_SLACK = timedelta(minutes=1)
+# The earliest time a log records. Fixed rather than "some years before now", so that whether a
+# value is accepted does not depend on the day it is typed, and the store's texts stay in
+# 2000-9999, where every year has four digits and the text order is the time order.
+# calmcoach is much younger than this and intake is logged as it happens, so no real entry
+# lies before it; the years 1-999 of `datetime` made texts that sorted after today's.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 
 _EXPECTED = 'expected "HH:MM" (today), an ISO 8601 date and time like "2024-05-06T14:30", or "45m ago"'
+_BOUNDS = f"expected a time from {EARLIEST:%Y-%m-%d %H:%M} UTC up to now"
 
 
 def parse_at(text: str, now: datetime, tz: tzinfo) -> datetime:
     """Given an --at value, now and the schedule's zone, return the aware instant it names.
 
-    Raise ValueError when it cannot be read or lies in the future.
+    Raise ValueError when it cannot be read, lies in the future or before EARLIEST.
     """
     value = text.strip()
-    moment = _ago(value, now) or _clock_today(value, now, tz) or _iso(value, tz)
-    if moment is None:
+    try:
+        moment = _ago(value, now) or _clock_today(value, now, tz) or _iso(value, tz)
+        instant = moment.astimezone(UTC) if moment is not None else None
+    except OverflowError:
+        # Moving a time near datetime's ends (year 1, year 9999) to another offset, or a long
+        # time ago, leaves the range `datetime` can hold; such a time is out of bounds anyway.
+        raise ValueError(f"{cut(text)!r} is out of range; {_BOUNDS}") from None
+    if moment is None or instant is None:
         raise ValueError(f"{_EXPECTED}, got {cut(text)!r}")
     # In UTC: subtracting two datetimes that share a ZoneInfo compares their wall clocks, which on
     # the night summer time starts would let "02:59" (an instant after 03:10) through.
-    if moment.astimezone(UTC) - now.astimezone(UTC) > FUTURE_SLACK:
+    if instant - now.astimezone(UTC) > FUTURE_SLACK:
         hint = " (for yesterday, give the date: YYYY-MM-DDTHH:MM)" if len(value) <= 5 else ""
         raise ValueError(f"{cut(text)!r} is in the future ({moment:%Y-%m-%d %H:%M %Z}){hint}")
+    if instant < EARLIEST:
+        raise ValueError(f"{cut(text)!r} is too long ago; {_BOUNDS}")
     return moment
 
 

@@ -1,6 +1,7 @@
 """Property-based fuzzing of the parsers people feed text to: the units (durations, amounts, doses,
-times of day) and the schedule loader. Whatever the input, the answer is a value or the one error
-type the caller handles (ValueError; ScheduleError), never anything else.
+times of day), the log commands' `--at` and the schedule loader. Whatever the input, the answer is
+a value or the one error type the caller handles (ValueError; CalmcoachError; ScheduleError), never
+anything else.
 """
 
 from __future__ import annotations
@@ -8,14 +9,18 @@ from __future__ import annotations
 import json
 import math
 import random
-from datetime import timedelta
+from argparse import Namespace
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from calmcoach.errors import ScheduleError
+from calmcoach.commands.log import moment as when_logged
+from calmcoach.errors import EXIT_USAGE, CalmcoachError, ScheduleError
+from calmcoach.history.store import from_text, to_text
+from calmcoach.intake.when import EARLIEST, FUTURE_SLACK
 from calmcoach.schedule.loader import load_text
 from calmcoach.schedule.model import Kind, Schedule
 from calmcoach.schedule.reminders import ALL_KEYS as REMINDER_KEYS
@@ -102,6 +107,64 @@ def test_every_unit_parser_refuses_what_is_not_text_with_value_error(value: Any)
         except ValueError:
             continue
         raise AssertionError(f"{parse.__name__} accepted {value!r}")
+
+
+# -- the --at values of the log commands --------------------------------------------------------
+
+# Every fixed offset a datetime may carry, whole minutes within a day either way.
+OFFSETS = st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+ISO_TIMES = st.builds(
+    lambda moment, sep, spec, zulu: moment.isoformat(sep=sep, timespec=spec).replace(
+        "+00:00", "Z" if zulu else "+00:00"
+    ),
+    st.datetimes(  # the whole range of datetime, naive (read in the schedule's zone) or with an offset
+        min_value=datetime.min, max_value=datetime.max, timezones=st.one_of(st.none(), OFFSETS, st.just(UTC))
+    ),
+    st.sampled_from(["T", " "]),
+    st.sampled_from(["minutes", "seconds", "microseconds"]),
+    st.booleans(),
+)
+AGO = st.builds(
+    lambda elapsed, form: form.format(int(elapsed.total_seconds())),
+    st.timedeltas(min_value=timedelta(0), max_value=timedelta.max),
+    st.sampled_from(["{}s ago", "-{}s", "{}m ago"]),
+)
+ZONES = st.sampled_from(
+    [
+        UTC,
+        ZoneInfo("Europe/Berlin"),
+        ZoneInfo("Pacific/Kiritimati"),  # +14:00
+        ZoneInfo("Pacific/Pago_Pago"),  # -11:00
+        timezone(timedelta(hours=-12)),
+    ]
+)
+
+
+@FUZZ
+@given(
+    st.one_of(ISO_TIMES, AGO, ANY_TEXT),
+    st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+    ZONES,
+)
+@example("0999-06-01T10:00Z", datetime(2026, 12, 4, tzinfo=UTC), UTC)  # stored as "999-...", after 2026
+@example("99999999h ago", datetime(2026, 12, 4, tzinfo=UTC), UTC)  # was an OverflowError
+@example("0001-01-01T00:00", datetime(2026, 12, 4, tzinfo=UTC), ZoneInfo("Europe/Berlin"))  # likewise
+@example("9999-12-31T23:59-12:00", datetime(2026, 12, 4, tzinfo=UTC), UTC)  # likewise
+@example("2000-01-01T00:00Z", datetime(2000, 1, 1, tzinfo=UTC), UTC)  # the earliest, now
+def test_at_returns_a_time_within_the_bounds_or_raises_a_usage_error(
+    text: str, now: datetime, tz: tzinfo
+) -> None:
+    try:
+        moment = when_logged(Namespace(at=text), "log water", now, tz)
+    except CalmcoachError as error:
+        assert error.exit_code == EXIT_USAGE
+        assert error.message.startswith("calmcoach log water: --at: ")
+        return
+    assert moment.tzinfo is not None and moment.utcoffset() is not None
+    assert EARLIEST <= moment <= now + FUTURE_SLACK
+    assert from_text(to_text(moment)) == moment  # stored and read back as the same instant
 
 
 # -- the schedule loader ----------------------------------------------------------------------
