@@ -14,7 +14,7 @@ import pytest
 from calmcoach.paths import Paths
 from tests.desktop import Notifications, PrivateBus, RecordingServer
 from tests.support import Cli
-from tests.user_session import REQUIRED_ENV
+from tests.user_session import skip_or_fail
 from tests.xfce_desktop import Programs, XfceDesktop
 
 XDG_VARIABLES = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR")
@@ -111,9 +111,7 @@ def xfce_desktop() -> Iterator[XfceDesktop]:
     """
     missing = Programs.find().missing()
     if missing is not None:
-        if os.environ.get(REQUIRED_ENV) == "required":
-            pytest.fail(missing)
-        pytest.skip(missing)
+        skip_or_fail(missing)
     directory = Path(tempfile.mkdtemp(prefix="calmcoach-xfce-"))  # short: sockets live there
     try:
         desktop = XfceDesktop.start(directory)

@@ -16,7 +16,7 @@ import pytest
 
 from tests.service.conftest import short_runtime  # noqa: F401 - the autouse fixture, for this tier too
 from tests.sound_server import SoundServer, missing_programs, sound_server
-from tests.user_session import REQUIRED_ENV
+from tests.user_session import skip_or_fail
 
 # Besides the player: dbus-send, with which the service asks whether a notification server is
 # there without loading dbus-python (a missing one would be a warning in the log, not a failure).
@@ -26,10 +26,9 @@ HELPERS = ("dbus-send",)
 def skip_unless_installed() -> None:
     missing = missing_programs()
     if missing:
-        reason = f"the sound-server tier needs {', '.join(missing)}: bash scripts/dev.sh test installs them"
-        if os.environ.get(REQUIRED_ENV) == "required":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail(
+            f"the sound-server tier needs {', '.join(missing)}: bash scripts/dev.sh test installs them"
+        )
 
 
 @pytest.fixture(scope="module")

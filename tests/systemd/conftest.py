@@ -4,7 +4,6 @@ user's own session bus."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -21,7 +20,7 @@ import pytest
 
 from tests.desktop import wait_until
 from tests.service.conftest import far_from_now
-from tests.user_session import REQUIRED_ENV, UserSession, ready, unavailable_reason
+from tests.user_session import UserSession, ready, skip_or_fail, unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_SCRIPT = ROOT / "tests" / "notification_server.py"
@@ -33,9 +32,7 @@ def user_session() -> Iterator[UserSession]:
     """An ordinary user's `systemd --user`, with the session bus and PipeWire it starts."""
     reason = unavailable_reason()
     if reason is not None:
-        if os.environ.get(REQUIRED_ENV) == "required":
-            pytest.fail(f"the real-desktop tier is required here, but {reason}")
-        pytest.skip(reason)
+        skip_or_fail(reason)
     session = UserSession.start()
     yield session
     session.stop()

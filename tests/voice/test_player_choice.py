@@ -7,7 +7,6 @@ test's runtime folder, and the real `aplay` writing through ALSA's `file` plugin
 
 from __future__ import annotations
 
-import os
 import shutil
 import wave
 from pathlib import Path
@@ -18,17 +17,14 @@ from calmcoach.errors import DeliveryError
 from calmcoach.outputs.voice import TtsSpeaker
 from calmcoach.outputs.voice.player import NO_PLAYER, choose_player, find_players
 from calmcoach.schedule.model import VoiceSettings
-from tests.user_session import REQUIRED_ENV
+from tests.user_session import skip_or_fail
 from tests.voice.helpers import write_script
 
 
 def real(program: str) -> str:
     found = shutil.which(program)
     if found is None:
-        reason = f"{program} is not installed (bash scripts/dev.sh test installs it)"
-        if os.environ.get(REQUIRED_ENV) == "required":  # as root, dev.sh installs it: never hide
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail(f"{program} is not installed (bash scripts/dev.sh test installs it)")
     return found
 
 
